@@ -1,0 +1,147 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+/**
+ * One typed, validated configuration object, read from environment variables (flags on the
+ * command line override them: `kinema start --port 9000` equals `PORT=9000`). A bad value stops
+ * start-up with one line naming the variable, so operators never debug a half-configured node.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  publicUrl: string;
+  /** Where `hlsManifest` URLs point: a CDN or nginx edge in front of the origin. */
+  mediaBaseUrl: string;
+  databaseUrl?: string;
+  databaseReplicaUrl?: string;
+  redisUrl?: string;
+  redisClusterNodes?: string[];
+  s3?: S3Config;
+  maxUploadBytes: number;
+  maxDurationSec: number;
+  workerConcurrency: number;
+  /** HMAC key for signed media URLs and nothing else; generated into DATA_DIR when unset. */
+  mediaSigningSecret?: string;
+  logLevel: string;
+}
+
+export interface S3Config {
+  endpoint?: string;
+  bucket: string;
+  region: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  forcePathStyle: boolean;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const GiB = 1024 ** 3;
+
+/** Maps `--some-flag value` / `--some-flag=value` to `SOME_FLAG`. */
+export function flagsToEnv(argv: string[]): Env {
+  const env: Env = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) continue;
+    const [rawName, inlineValue] = arg.slice(2).split(/=(.*)/s, 2);
+    const name = rawName!.replace(/-/g, '_').toUpperCase();
+    if (inlineValue !== undefined) env[name] = inlineValue;
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) env[name] = argv[++i];
+    else env[name] = 'true';
+  }
+  return env;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: expected a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a URL (expected e.g. ${protocols[0]}//host).`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: expected true or false.`);
+}
+
+function s3(env: Env): S3Config | undefined {
+  const bucket = env.S3_BUCKET;
+  const anyS3 = Object.keys(env).some((k) => k.startsWith('S3_') && env[k]);
+  if (!anyS3) return undefined;
+  if (!bucket) throw new ConfigError('S3_BUCKET is required when any S3_* setting is given.');
+  return {
+    endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:']),
+    bucket,
+    region: env.S3_REGION || 'us-east-1',
+    accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
+    forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', Boolean(env.S3_ENDPOINT)),
+  };
+}
+
+/**
+ * Builds the config from `env` (defaults to process.env) and optional CLI flags.
+ * @example loadConfig({ PORT: '0', DATA_DIR: '/tmp/k' })
+ */
+export function loadConfig(env: Env = process.env, argv: string[] = []): Config {
+  const merged: Env = { ...env, ...flagsToEnv(argv) };
+  const port = int(merged, 'PORT', 8080, 0, 65535);
+  const host = merged.HOST || '0.0.0.0';
+  const publicUrl = url(merged, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const redisUrl = url(merged, 'REDIS_URL', ['redis:', 'rediss:']);
+  const clusterRaw = merged.REDIS_CLUSTER_NODES;
+  const redisClusterNodes = clusterRaw ? clusterRaw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  if (redisClusterNodes?.some((n) => !/^[^:\s]+:\d+$/.test(n))) {
+    throw new ConfigError(`REDIS_CLUSTER_NODES must be a comma-separated list of host:port, got ${JSON.stringify(clusterRaw)}.`);
+  }
+  const secret = merged.MEDIA_SIGNING_SECRET || undefined;
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('MEDIA_SIGNING_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`).');
+  }
+  const logLevel = merged.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} is invalid: use error, warn, info or debug.`);
+  }
+  return {
+    port,
+    host,
+    dataDir: resolve(merged.DATA_DIR || './data'),
+    publicUrl,
+    mediaBaseUrl: url(merged, 'MEDIA_BASE_URL', ['http:', 'https:']) ?? publicUrl,
+    databaseUrl: url(merged, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseReplicaUrl: url(merged, 'DATABASE_REPLICA_URL', ['postgres:', 'postgresql:']),
+    redisUrl,
+    redisClusterNodes,
+    s3: s3(merged),
+    maxUploadBytes: int(merged, 'MAX_UPLOAD_BYTES', 20 * GiB, 1),
+    maxDurationSec: int(merged, 'MAX_DURATION_SEC', 12 * 3600, 1),
+    workerConcurrency: int(merged, 'WORKER_CONCURRENCY', Math.max(1, Math.floor(availableParallelism() / 2)), 0, 64),
+    mediaSigningSecret: secret,
+    logLevel,
+  };
+}

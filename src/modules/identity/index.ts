@@ -1,0 +1,4 @@
+// Identity: accounts, password sign-in, revocable session tokens and roles.
+// Other modules see a caller only as `req.principal` (see platform/http/auth.ts).
+export { createIdentityService, type IdentityService, type Principal } from './service.js';
+export { registerAuthHook, registerIdentityRoutes } from './routes.js';

@@ -1,0 +1,71 @@
+import { Type } from '@sinclair/typebox';
+import type { HttpServer } from '../../platform/http/server.js';
+import { readToken, requireUser, SESSION_COOKIE } from '../../platform/http/auth.js';
+import { unauthorized } from '../../platform/errors.js';
+import { responses } from '../../platform/http/schemas.js';
+import { LoginBody, SessionReply, SignupBody, User } from './schemas.js';
+import { SESSION_TTL_SEC, type IdentityService, type UserRecord } from './service.js';
+
+export const toUserJson = (u: UserRecord, withEmail = false) => ({
+  id: u.userId,
+  username: u.username,
+  ...(withEmail ? { email: u.email } : {}),
+  role: u.role,
+  createdAt: u.createdAt.toISOString(),
+});
+
+/**
+ * Resolves the caller on every API request: a bad bearer token is an error (the client meant to
+ * authenticate), while a stale cookie is dropped so a signed-out browser still sees public pages.
+ */
+export function registerAuthHook(app: HttpServer, identity: IdentityService) {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/api/')) return;
+    const found = readToken(req);
+    if (!found) return;
+    const principal = await identity.authenticate(found.token);
+    if (principal) req.principal = principal;
+    else if (found.bearer) throw unauthorized('That token is unknown, expired or signed out. Sign in again to get a new one.');
+    else reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  });
+}
+
+export function registerIdentityRoutes(app: HttpServer, identity: IdentityService, opts: { secureCookies: boolean }) {
+  const setCookie = (reply: { setCookie: (n: string, v: string, o: object) => unknown }, token: string) =>
+    reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, maxAge: SESSION_TTL_SEC });
+
+  app.post('/api/v1/auth/signup', {
+    schema: { tags: ['auth'], summary: 'Create an account', body: SignupBody, response: responses({ 201: SessionReply }, [400, 409]) },
+  }, async (req, reply) => {
+    const { user, token, expiresAt } = await identity.signup(req.body);
+    setCookie(reply, token);
+    return reply.status(201).send({ user: toUserJson(user, true), token, expiresAt: expiresAt.toISOString() });
+  });
+
+  app.post('/api/v1/auth/login', {
+    schema: { tags: ['auth'], summary: 'Sign in with username (or email) and password', body: LoginBody, response: responses({ 200: SessionReply }, [400, 401, 429]) },
+  }, async (req, reply) => {
+    const { user, token, expiresAt } = await identity.login(req.body, req.ip);
+    setCookie(reply, token);
+    return { user: toUserJson(user, true), token, expiresAt: expiresAt.toISOString() };
+  });
+
+  app.post('/api/v1/auth/logout', {
+    schema: { tags: ['auth'], summary: 'Revoke the current session token', response: responses({ 204: Type.Null() }, [401]) },
+  }, async (req, reply) => {
+    const found = readToken(req);
+    if (found) await identity.logout(found.token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/me', {
+    schema: { tags: ['auth'], summary: 'The signed-in account', security: [{ bearer: [] }, { cookie: [] }], response: responses({ 200: User }, [401]) },
+  }, async (req) => {
+    const principal = requireUser(req);
+    const user = await identity.findUser(principal.userId);
+    if (!user) throw unauthorized();
+    return toUserJson(user, true);
+  });
+}

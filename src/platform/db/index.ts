@@ -1,0 +1,94 @@
+import { CamelCasePlugin, Kysely } from 'kysely';
+import { openEmbeddedDb, pgliteDialect, runOnPglite } from './pglite.js';
+import { openPostgres } from './postgres.js';
+import { runMigrations } from './migrate.js';
+import type { Database } from './schema.js';
+import type { SqlClient } from './sql-client.js';
+
+export type { Database } from './schema.js';
+export type * from './schema.js';
+export type { SqlClient } from './sql-client.js';
+export { runMigrations } from './migrate.js';
+
+export type Db = Kysely<Database>;
+
+/** The database port: typed queries (Kysely) for modules, a raw client for pg-boss. */
+export interface DatabaseHandle {
+  engine: 'pglite' | 'postgres';
+  /** Typed query builder for reads and writes. */
+  db: Db;
+  /** Typed query builder for read-only queries that may lag (a replica when configured). */
+  readDb: Db;
+  /** Raw SQL client (pg-boss, health checks). */
+  sql: SqlClient;
+  /** Runs `fn` on one dedicated session (advisory locks, migrations). */
+  withSession<T>(fn: (client: SqlClient) => Promise<T>): Promise<T>;
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL server URL; when absent the embedded PGlite engine is used. */
+  url?: string;
+  replicaUrl?: string;
+  /** Embedded only: the directory for `db/` (in-memory when absent, for tests). */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+const plugins = [new CamelCasePlugin()];
+
+/**
+ * Opens the configured engine. Same migrations, same queries on both.
+ * @example const h = await openDatabase({ dataDir: './data' }); await h.migrate();
+ */
+export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
+  if (!opts.url) {
+    const embedded = await openEmbeddedDb(opts.dataDir);
+    const db = new Kysely<Database>({ dialect: pgliteDialect(embedded), plugins });
+    const withSession = <T>(fn: (c: SqlClient) => Promise<T>) =>
+      embedded.lock.run(() => fn({ query: (text, params) => runOnPglite(embedded.pg, text, params) }));
+    return {
+      engine: 'pglite',
+      db,
+      readDb: db,
+      sql: embedded.client,
+      withSession,
+      migrate: () => withSession((c) => runMigrations(c)),
+      async close() {
+        await db.destroy();
+        await embedded.close();
+      },
+    };
+  }
+  const primary = openPostgres(opts.url, { max: opts.poolSize });
+  const replica = opts.replicaUrl ? openPostgres(opts.replicaUrl, { max: opts.poolSize, appName: 'kinema-replica' }) : undefined;
+  const db = new Kysely<Database>({ dialect: primary.dialect, plugins });
+  const readDb = replica ? new Kysely<Database>({ dialect: replica.dialect, plugins }) : db;
+  const withSession = async <T>(fn: (c: SqlClient) => Promise<T>) => {
+    const conn = await primary.pool.connect();
+    try {
+      return await fn({
+        async query(text, params) {
+          const r = await conn.query(text, params);
+          return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+        },
+      });
+    } finally {
+      conn.release();
+    }
+  };
+  return {
+    engine: 'postgres',
+    db,
+    readDb,
+    sql: primary.client,
+    withSession,
+    migrate: () => withSession((c) => runMigrations(c)),
+    async close() {
+      // Kysely's destroy ends the pools it wraps.
+      await db.destroy();
+      if (readDb !== db) await readDb.destroy();
+    },
+  };
+}

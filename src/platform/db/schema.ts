@@ -1,0 +1,63 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Table types as Kysely sees them (camelCase: CamelCasePlugin maps to snake_case columns). */
+export interface UsersTable {
+  userId: string;
+  username: string;
+  email: string;
+  passwordHash: string;
+  role: Generated<'user' | 'admin'>;
+  createdAt: Generated<Date>;
+}
+
+export interface SessionsTable {
+  tokenHash: string;
+  userId: string;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export type VideoStatus = 'awaiting_upload' | 'uploaded' | 'processing' | 'ready' | 'failed';
+export type Visibility = 'public' | 'unlisted' | 'private';
+
+export interface VideosTable {
+  videoId: string;
+  userId: string;
+  title: string;
+  description: Generated<string>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  visibility: Visibility;
+  status: Generated<VideoStatus>;
+  failureReason: string | null;
+  progress: Generated<number>;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  originalFilename: string | null;
+  originalSizeBytes: number | null;
+  currentVersion: string | null;
+  viewCount: Generated<number>;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+  processedAt: Date | null;
+}
+
+export interface VideoVersionsTable {
+  videoId: string;
+  version: string;
+  masterPath: string;
+  renditions: ColumnType<unknown, string, string>;
+  hasAudio: boolean;
+  posterPath: string | null;
+  storyboardPath: string | null;
+  duration: number;
+  createdAt: Generated<Date>;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  videos: VideosTable;
+  videoVersions: VideoVersionsTable;
+}

@@ -1,0 +1,103 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import cookie from '@fastify/cookie';
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { isAppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { createSchemaCompiler } from './validation.js';
+
+export type HttpServer = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+export interface HttpServerOptions {
+  log: Logger;
+  metrics: Metrics;
+  /** Largest JSON body accepted; uploads go through tus, never through JSON. */
+  bodyLimitBytes?: number;
+  publicUrl: string;
+}
+
+/** Fastify's own error codes mapped to ours, so clients see one error vocabulary. */
+function describeFastifyError(err: FastifyError): { status: number; code: string; message: string } | undefined {
+  if (err.validation) {
+    const first = err.validation[0];
+    const where = err.validationContext ?? 'request';
+    const path = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : '';
+    let detail = first?.message ?? 'is invalid';
+    if (first?.keyword === 'additionalProperties') {
+      detail = `has an unknown field "${(first.params as { additionalProperty: string }).additionalProperty}"`;
+    }
+    return { status: 400, code: 'VALIDATION_FAILED', message: `The ${where}${path ? ` field "${path}"` : ''} ${detail}.` };
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'BODY_TOO_LARGE', message: 'The request body is too large. Upload video files through the tus endpoint, not as JSON.' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON with Content-Type: application/json.' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, code: 'INVALID_JSON', message: 'The request body is not valid JSON.' };
+  }
+  if (err instanceof SyntaxError && err.statusCode === 400) return { status: 400, code: 'INVALID_JSON', message: 'The request body is not valid JSON.' };
+  if (err.statusCode === 429) return { status: 429, code: 'RATE_LIMITED', message: err.message };
+  return undefined;
+}
+
+/**
+ * The HTTP base every module mounts its routes on: schema validation, one error shape
+ * `{error: {code, message}}`, request metrics, cookies and the OpenAPI document.
+ */
+export async function createHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
+  const app = Fastify({
+    loggerInstance: opts.log,
+    bodyLimit: opts.bodyLimitBytes ?? 256 * 1024,
+    genReqId: () => randomUUID(),
+    disableRequestLogging: true,
+    trustProxy: true,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createSchemaCompiler());
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Kinema API', version: '1', description: 'Video upload, transcoding, playback and discovery.' },
+      servers: [{ url: opts.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'kinema_session' },
+        },
+      },
+    },
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    opts.metrics.httpRequests.inc({ method: req.method, route, status: reply.statusCode });
+    opts.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) req.log.warn({ status: reply.statusCode, url: req.url }, 'request failed');
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isAppError(err)) {
+      if (err.details?.retryAfterSec) reply.header('retry-after', String(err.details.retryAfterSec));
+      return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...err.details } });
+    }
+    const known = describeFastifyError(err);
+    if (known) return reply.status(known.status).send({ error: { code: known.code, message: known.message } });
+    req.log.error({ err, reqId: req.id }, 'unhandled error');
+    return reply.status(500).send({
+      error: { code: 'INTERNAL', message: `Something went wrong on our side. If it keeps happening, report error id ${req.id}.` },
+    });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}. See /api/v1/openapi.json.` } });
+  });
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

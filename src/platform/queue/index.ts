@@ -1,0 +1,2 @@
+export type { Job, JobQueue, QueueSettings } from './port.js';
+export { createPgBossQueue } from './pg-boss.js';
