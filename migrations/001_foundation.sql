@@ -42,8 +42,13 @@ CREATE TABLE videos (
   original_filename text,
   original_size_bytes bigint,
   current_version   text,
+  -- The transcode job working this video and its last sign of life: a reaper releases jobs whose
+  -- worker died (pg-boss alone would wait for the whole lease to expire).
+  job_id            text,
+  job_heartbeat_at  timestamptz,
   view_count        bigint NOT NULL DEFAULT 0,
-  created_at        timestamptz NOT NULL DEFAULT now(),
+  -- Millisecond precision: keyset pagination carries it through JavaScript Dates.
+  created_at        timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   updated_at        timestamptz NOT NULL DEFAULT now(),
   processed_at      timestamptz
 );

@@ -37,6 +37,8 @@ export interface VideosTable {
   originalFilename: string | null;
   originalSizeBytes: number | null;
   currentVersion: string | null;
+  jobId: ColumnType<string | null, string | null | undefined, string | null>;
+  jobHeartbeatAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   viewCount: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import cookie from '@fastify/cookie';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +16,8 @@ export interface HttpServerOptions {
   /** Largest JSON body accepted; uploads go through tus, never through JSON. */
   bodyLimitBytes?: number;
   publicUrl: string;
+  /** Answers unmatched GETs outside /api (the web app's client-side routes); false = 404. */
+  fallback?: (req: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 }
 
 /** Fastify's own error codes mapped to ours, so clients see one error vocabulary. */
@@ -53,7 +55,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     loggerInstance: opts.log,
     bodyLimit: opts.bodyLimitBytes ?? 256 * 1024,
     genReqId: () => randomUUID(),
-    disableRequestLogging: true,
+    // Request lines would be most of the log (media segments); metrics count requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: true,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
@@ -94,8 +97,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     });
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}. See /api/v1/openapi.json.` } });
+  app.setNotFoundHandler(async (req, reply) => {
+    if (opts.fallback && (req.method === 'GET' || req.method === 'HEAD') && !req.url.startsWith('/api/') && (await opts.fallback(req, reply))) return reply;
+    return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}. See /api/v1/openapi.json.` } });
   });
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,0 +1,188 @@
+import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import fastifyStatic from '@fastify/static';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './platform/log.js';
+import { createMetrics, type Metrics } from './platform/metrics.js';
+import { openDatabase, type DatabaseHandle } from './platform/db/index.js';
+import { createObjectStore, type ObjectStore } from './platform/storage/index.js';
+import { createCache } from './platform/cache/index.js';
+import type { Cache } from './platform/cache/port.js';
+import { createPgBossQueue, type JobQueue } from './platform/queue/index.js';
+import { createHttpServer, type HttpServer } from './platform/http/server.js';
+import { registerHealthRoute } from './platform/http/health.js';
+import { packageRoot } from './platform/paths.js';
+import { createIdentityService, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
+import { createCatalogService, createLifecycle, registerCatalogRoutes } from './modules/catalog/index.js';
+import { createIngestService, registerIngestRoutes, TRANSCODE_QUEUE, UPLOADS_PATH } from './modules/ingest/index.js';
+import { createTranscodeWorker, TRANSCODE_QUEUE_SETTINGS } from './modules/transcode/job-handler.js';
+
+export interface Roles {
+  api: boolean;
+  worker: boolean;
+}
+
+/** The engines every role shares, built from config. */
+export interface Platform {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  database: DatabaseHandle;
+  store: ObjectStore;
+  cache: Cache;
+  queue: JobQueue;
+}
+
+export interface RunningApp {
+  platform: Platform;
+  /** Base URL the api listens on (api role only). */
+  url?: string;
+  http?: HttpServer;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Tests shorten the dead-worker detection; production keeps the default. */
+  stallAfterSec?: number;
+}
+
+/** Engines from config: the embedded ones by default, servers when their URLs are set. */
+export async function buildPlatform(config: Config, log: Logger): Promise<Platform> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const metrics = createMetrics();
+  const database = await openDatabase({ url: config.databaseUrl, replicaUrl: config.databaseReplicaUrl, dataDir: config.dataDir });
+  try {
+    const applied = await database.migrate();
+    if (applied.length) log.info({ applied }, 'database migrated');
+    const store = config.s3
+      ? createObjectStore({ kind: 's3', ...config.s3, log })
+      : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects') });
+    const cache = config.redisUrl || config.redisClusterNodes
+      ? createCache({ kind: 'redis', url: config.redisUrl, clusterNodes: config.redisClusterNodes, log })
+      : createCache({ kind: 'memory', maxEntries: 50_000 });
+    const queue = await createPgBossQueue({ sql: database.sql, log });
+    await queue.define(TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS);
+    return { config, log, metrics, database, store, cache, queue };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+/** The HMAC key for signed media URLs: configured, or generated once into DATA_DIR. */
+export function mediaSigningSecret(config: Config): string {
+  if (config.mediaSigningSecret) return config.mediaSigningSecret;
+  const file = join(config.dataDir, 'media-signing.secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function buildApi(p: Platform, services: ReturnType<typeof buildServices>): Promise<HttpServer> {
+  const { config, log, metrics } = p;
+  const webDir = join(packageRoot, 'dist', 'web');
+  const hasWeb = existsSync(join(webDir, 'index.html'));
+  const app = await createHttpServer({
+    log,
+    metrics,
+    publicUrl: config.publicUrl,
+    fallback: async (_req, reply) => {
+      if (!hasWeb) return false;
+      await reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
+      return true;
+    },
+  });
+  if (hasWeb) {
+    // Vite fingerprints every asset name, so assets can be cached for a year.
+    await app.register(fastifyStatic, {
+      root: webDir,
+      wildcard: false,
+      setHeaders: (reply, path) => reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type('text/html').send('<!doctype html><title>Kinema</title><h1>Kinema</h1><p>The web app is not built. Run <code>npm run build</code>.</p>'),
+    );
+  }
+  registerAuthHook(app, services.identity);
+  registerIdentityRoutes(app, services.identity, { secureCookies: config.publicUrl.startsWith('https:') });
+  registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl}${UPLOADS_PATH}`, posterUrlFor: () => null });
+  registerIngestRoutes(app, services.ingest);
+  registerHealthRoute(app, {
+    database: async () => ((await p.database.sql.query('SELECT 1 AS ok')).rows.length ? 'ok' : 'down'),
+    cache: async () => ((await p.cache.healthy()) ? 'ok' : 'degraded'),
+    storage: async () => (await p.store.list('health-check/'), 'ok'),
+  }, { engine: p.database.engine, version: '1' });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type(p.metrics.registry.contentType).send(await p.metrics.registry.metrics()),
+  );
+  return app;
+}
+
+function buildServices(p: Platform) {
+  const identity = createIdentityService({ db: p.database.db, cache: p.cache });
+  const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log });
+  const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
+  const ingest = createIngestService({
+    catalog, lifecycle, queue: p.queue, store: p.store, log: p.log, metrics: p.metrics,
+    uploadsDir: join(p.config.dataDir, 'uploads'), maxUploadBytes: p.config.maxUploadBytes,
+  });
+  return { identity, catalog, lifecycle, ingest };
+}
+
+/**
+ * The composition root: builds the platform, wires the modules and starts the requested roles.
+ * `kinema start` runs both roles in one process; `kinema api` / `kinema worker` one each.
+ */
+export async function startKinema(config: Config, roles: Roles, opts: StartOptions = {}): Promise<RunningApp> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const platform = await buildPlatform(config, log);
+  const services = buildServices(platform);
+  const timers: NodeJS.Timeout[] = [];
+  let http: HttpServer | undefined;
+  let url: string | undefined;
+  let worker: ReturnType<typeof createTranscodeWorker> | undefined;
+
+  if (roles.api) {
+    await services.ingest.recoverFinished();
+    http = await buildApi(platform, services);
+    await http.listen({ port: config.port, host: config.host });
+    const address = http.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    url = `http://127.0.0.1:${port}`;
+    const expiry = setInterval(() => services.ingest.cleanUpExpired().catch((err: unknown) => log.warn({ err }, 'upload expiry sweep failed')), 3600_000);
+    expiry.unref();
+    timers.push(expiry);
+  }
+  if (roles.worker && config.workerConcurrency > 0) {
+    const workDir = join(config.dataDir, 'work');
+    mkdirSync(workDir, { recursive: true });
+    worker = createTranscodeWorker({
+      queue: platform.queue, store: platform.store, catalog: services.catalog, lifecycle: services.lifecycle,
+      log, metrics: platform.metrics, workDir, concurrency: config.workerConcurrency,
+      maxDurationSec: config.maxDurationSec, stallAfterSec: opts.stallAfterSec,
+    });
+    await worker.start();
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    platform,
+    url,
+    http,
+    close() {
+      closing ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        worker?.stop();
+        await http?.close();
+        // Running jobs get a grace period, then are released for another worker to retry.
+        await platform.queue.stop({ timeoutMs: 20_000 });
+        await platform.cache.close();
+        await platform.store.close();
+        await platform.database.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+// Catalog: videos, their metadata, visibility and ownership, and the status machine that
+// ingest and transcoding drive (awaiting_upload → uploaded → processing → ready | failed).
+export { createCatalogService, canView, isOwnerOrAdmin, videoCacheKey, type CatalogService, type VideoRecord, type NewVideo } from './service.js';
+export { createLifecycle, type Lifecycle, type PublishedVersion, type StoredRendition } from './lifecycle.js';
+export { registerCatalogRoutes, type PosterUrlFor } from './routes.js';

@@ -1,0 +1,78 @@
+import { Type } from '@sinclair/typebox';
+import type { HttpServer } from '../../platform/http/server.js';
+import { requireUser, type RequestPrincipal } from '../../platform/http/auth.js';
+import { responses } from '../../platform/http/schemas.js';
+import { CreateVideoBody, ListQuery, PatchVideoBody, Video, VideoIdParams, VideoList } from './schemas.js';
+import { isOwnerOrAdmin, type CatalogService, type VideoRecord } from './service.js';
+
+/** What the catalog needs from delivery to show a video: its poster's URL for this viewer. */
+export type PosterUrlFor = (video: VideoRecord) => Promise<string | null> | string | null;
+
+export interface CatalogRouteOptions {
+  /** tus endpoint clients upload to (absolute URL). */
+  uploadUrl: string;
+  posterUrlFor: PosterUrlFor;
+}
+
+const auth: { [scheme: string]: string[] }[] = [{ bearer: [] }, { cookie: [] }];
+
+export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, opts: CatalogRouteOptions) {
+  async function toJson(v: VideoRecord, principal: RequestPrincipal | null) {
+    const mine = isOwnerOrAdmin(v, principal);
+    return {
+      id: v.videoId,
+      title: v.title,
+      description: v.description,
+      tags: v.tags,
+      visibility: v.visibility,
+      status: v.status,
+      progress: Math.round(v.progress * 10) / 10,
+      failureReason: v.failureReason,
+      duration: v.duration,
+      width: v.width,
+      height: v.height,
+      owner: { id: v.userId, username: v.ownerUsername },
+      viewCount: v.viewCount,
+      posterUrl: v.status === 'ready' ? await opts.posterUrlFor(v) : null,
+      createdAt: v.createdAt.toISOString(),
+      updatedAt: v.updatedAt.toISOString(),
+      processedAt: v.processedAt?.toISOString() ?? null,
+      ...(mine && v.status === 'awaiting_upload' ? { uploadUrl: opts.uploadUrl } : {}),
+    };
+  }
+
+  app.post('/api/v1/videos', {
+    schema: { tags: ['videos'], summary: 'Create a video (then upload its file with tus to uploadUrl)', security: auth, body: CreateVideoBody, response: responses({ 201: Video }, [400, 401]) },
+  }, async (req, reply) => {
+    const principal = requireUser(req);
+    const video = await catalog.create(principal, req.body);
+    return reply.status(201).send(await toJson(video, principal));
+  });
+
+  app.get('/api/v1/videos/:id', {
+    schema: { tags: ['videos'], summary: 'A video\'s metadata and processing status', params: VideoIdParams, response: responses({ 200: Video }, [400, 401, 404]) },
+  }, async (req) => toJson(await catalog.getVisible(req.params.id, req.principal), req.principal));
+
+  app.patch('/api/v1/videos/:id', {
+    schema: { tags: ['videos'], summary: 'Edit title, description, tags or visibility (owner or admin)', security: auth, params: VideoIdParams, body: PatchVideoBody, response: responses({ 200: Video }) },
+  }, async (req) => {
+    const principal = requireUser(req);
+    return toJson(await catalog.update(req.params.id, principal, req.body), principal);
+  });
+
+  app.delete('/api/v1/videos/:id', {
+    schema: { tags: ['videos'], summary: 'Delete a video and its media (owner or admin)', security: auth, params: VideoIdParams, response: responses({ 204: Type.Null() }) },
+  }, async (req, reply) => {
+    await catalog.remove(req.params.id, requireUser(req));
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/videos', {
+    schema: { tags: ['videos'], summary: 'Videos, newest or most viewed first; owner=me lists yours in every state', querystring: ListQuery, response: responses({ 200: VideoList }, [400, 401]) },
+  }, async (req) => {
+    const { limit, cursor, sort, owner } = req.query;
+    const ownerId = owner === 'me' ? requireUser(req).userId : owner;
+    const page = await catalog.list({ principal: req.principal, ownerId, sort, limit, cursor });
+    return { items: await Promise.all(page.items.map((v) => toJson(v, req.principal))), nextCursor: page.nextCursor };
+  });
+}

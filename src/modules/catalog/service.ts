@@ -1,0 +1,144 @@
+import { AppError, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { assertOwnerOrAdmin, type RequestPrincipal } from '../../platform/http/auth.js';
+import type { Cache } from '../../platform/cache/port.js';
+import type { Db, Visibility } from '../../platform/db/index.js';
+import type { ObjectStore } from '../../platform/storage/port.js';
+import type { Logger } from '../../platform/log.js';
+import { catalogQueries, type VideoRecord, type VideoSort } from './queries.js';
+
+export type { VideoRecord, VideoSort } from './queries.js';
+
+// The seed's playback API caches metadata for an hour; every write below invalidates it, so a
+// stale answer never outlives a change.
+export const VIDEO_CACHE_TTL_SEC = 3600;
+export const videoCacheKey = (videoId: string) => `video:${videoId}`;
+
+export interface NewVideo {
+  title: string;
+  description?: string;
+  tags?: string[];
+  visibility: Visibility;
+}
+
+/** Whether `principal` may see `video` at all (private: owner and admins only). */
+export function canView(video: VideoRecord, principal: RequestPrincipal | null): boolean {
+  return video.visibility !== 'private' || (!!principal && (principal.userId === video.userId || principal.role === 'admin'));
+}
+
+/** Whether `principal` may see unpublished state (upload URL, failure details of others' videos). */
+export const isOwnerOrAdmin = (video: VideoRecord, principal: RequestPrincipal | null) =>
+  !!principal && (principal.userId === video.userId || principal.role === 'admin');
+
+function encodeCursor(sort: VideoSort, v: VideoRecord): string {
+  const key = sort === 'popular' ? v.viewCount : v.createdAt.getTime();
+  return Buffer.from(JSON.stringify([key, v.videoId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { key: number; videoId: string } {
+  try {
+    const [key, videoId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof key === 'number' && Number.isFinite(key) && typeof videoId === 'string') return { key, videoId };
+  } catch {
+    // Fall through: any malformed cursor gets the same clear error below.
+  }
+  throw new AppError('INVALID_CURSOR', 400, 'The cursor is not one we issued. Start again without it.');
+}
+
+/** Tags are trimmed, lower-cased and de-duplicated, so `Cats`, `cats ` and `cats` are one tag. */
+const normaliseTags = (tags: string[] | undefined) => [...new Set((tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+
+/**
+ * The video catalog: metadata, visibility and ownership. Reads go through the cache port.
+ * @example const catalog = createCatalogService({ db, cache, store, log });
+ */
+export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; store: ObjectStore; log: Logger }) {
+  const q = catalogQueries(deps.db);
+  const rq = catalogQueries(deps.readDb ?? deps.db);
+
+  async function load(videoId: string): Promise<VideoRecord | undefined> {
+    const cached = await deps.cache.get<VideoRecord & { createdAt: string; updatedAt: string; processedAt: string | null }>(videoCacheKey(videoId));
+    if (cached) {
+      return { ...cached, createdAt: new Date(cached.createdAt), updatedAt: new Date(cached.updatedAt), processedAt: cached.processedAt ? new Date(cached.processedAt) : null };
+    }
+    // Read from the primary: a replica could hand back the state from before a write we just made.
+    const row = await q.findVideo(videoId);
+    if (row) await deps.cache.set(videoCacheKey(videoId), row, VIDEO_CACHE_TTL_SEC);
+    return row;
+  }
+
+  const invalidate = (videoId: string) => deps.cache.del(videoCacheKey(videoId));
+
+  /** A video the caller may see, or a 404 that does not reveal whether a private one exists. */
+  async function getVisible(videoId: string, principal: RequestPrincipal | null): Promise<VideoRecord> {
+    const video = await load(videoId);
+    if (!video || !canView(video, principal)) throw notFound('VIDEO_NOT_FOUND', `No video with id "${videoId}". Check the link, or sign in if it is private.`);
+    return video;
+  }
+
+  async function getOwned(videoId: string, principal: RequestPrincipal): Promise<VideoRecord> {
+    const video = await getVisible(videoId, principal);
+    assertOwnerOrAdmin(principal, video.userId);
+    return video;
+  }
+
+  return {
+    load,
+    invalidate,
+    getVisible,
+    getOwned,
+
+    async create(principal: RequestPrincipal, input: NewVideo): Promise<VideoRecord> {
+      const videoId = newId();
+      await q.insertVideo({
+        videoId,
+        userId: principal.userId,
+        title: input.title.trim(),
+        description: input.description ?? '',
+        tags: normaliseTags(input.tags),
+        visibility: input.visibility,
+      });
+      return (await load(videoId))!;
+    },
+
+    async update(videoId: string, principal: RequestPrincipal, patch: Partial<NewVideo>): Promise<VideoRecord> {
+      await getOwned(videoId, principal);
+      await q.updateVideo(videoId, {
+        ...(patch.title !== undefined ? { title: patch.title.trim() } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.tags !== undefined ? { tags: normaliseTags(patch.tags) } : {}),
+        ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
+      });
+      await invalidate(videoId);
+      return (await load(videoId))!;
+    },
+
+    /**
+     * Deletes the row first (so the video disappears at once everywhere), then its objects.
+     * A crash between the two leaves unreferenced objects, never a video without its media.
+     */
+    async remove(videoId: string, principal: RequestPrincipal): Promise<void> {
+      await getOwned(videoId, principal);
+      await q.deleteVideo(videoId);
+      await invalidate(videoId);
+      await Promise.all([deps.store.deletePrefix(`originals/${videoId}/`), deps.store.deletePrefix(`media/${videoId}/`)]);
+      deps.log.info({ videoId }, 'video deleted');
+    },
+
+    async list(opts: { principal: RequestPrincipal | null; ownerId?: string; sort: VideoSort; limit: number; cursor?: string }) {
+      const isOwnList = !!opts.ownerId && !!opts.principal && (opts.principal.userId === opts.ownerId || opts.principal.role === 'admin');
+      const rows = await rq.listVideos({
+        ownerId: opts.ownerId,
+        includeUnpublished: isOwnList,
+        sort: opts.sort,
+        limit: opts.limit + 1,
+        after: opts.cursor ? decodeCursor(opts.cursor) : undefined,
+      });
+      const items = rows.slice(0, opts.limit);
+      const last = items[items.length - 1];
+      return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(opts.sort, last) : null };
+    },
+  };
+}
+
+export type CatalogService = ReturnType<typeof createCatalogService>;

@@ -1,0 +1,51 @@
+import { Metadata } from '@tus/utils';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpServer } from '../../platform/http/server.js';
+import { requireUser } from '../../platform/http/auth.js';
+import { UPLOADS_PATH } from './upload-server.js';
+import type { IngestService } from './service.js';
+
+/**
+ * Mounts the tus endpoint. Authorization happens here, with the platform's JSON errors, before
+ * the request is handed to the tus server, which then owns the raw request and response.
+ */
+export function registerIngestRoutes(app: HttpServer, ingest: IngestService) {
+  app.register(async (scope) => {
+    // tus bodies are raw bytes streamed to disk by the tus server: never parse or buffer them.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
+
+    const handOver = async (req: FastifyRequest, reply: FastifyReply) => {
+      reply.hijack();
+      await ingest.server.handle(req.raw, reply.raw);
+    };
+
+    scope.options(UPLOADS_PATH, { schema: { hide: true } }, handOver);
+    scope.options(`${UPLOADS_PATH}/:id`, { schema: { hide: true } }, handOver);
+
+    scope.post(UPLOADS_PATH, { schema: { tags: ['uploads'], summary: 'tus creation: Upload-Length + Upload-Metadata "videoId <b64>,filename <b64>"' } }, async (req, reply) => {
+      const principal = requireUser(req);
+      let metadata: Record<string, string | null> = {};
+      try {
+        metadata = Metadata.parse(req.headers['upload-metadata'] as string | undefined);
+      } catch {
+        // Handled below as missing metadata: the message says what to send.
+      }
+      await ingest.authorizeCreate(principal, metadata.videoId ?? undefined, Number(req.headers['upload-length']));
+      await handOver(req, reply);
+    });
+
+    for (const method of ['HEAD', 'PATCH', 'DELETE'] as const) {
+      scope.route({
+        method,
+        url: `${UPLOADS_PATH}/:id`,
+        schema: { hide: true },
+        handler: async (req, reply) => {
+          const principal = requireUser(req);
+          await ingest.authorizeExisting(principal, (req.params as { id: string }).id);
+          await handOver(req, reply);
+        },
+      });
+    }
+  });
+}

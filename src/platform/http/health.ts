@@ -1,0 +1,34 @@
+import { Type } from '@sinclair/typebox';
+import type { HttpServer } from './server.js';
+
+export type HealthCheck = () => Promise<'ok' | 'degraded' | 'down'>;
+
+/**
+ * `GET /health`: 200 while the node can serve (every component ok, or some degraded, e.g. Redis
+ * away while the database answers), 503 when a component it cannot work without is down.
+ */
+export function registerHealthRoute(app: HttpServer, checks: Record<string, HealthCheck>, info: Record<string, string>) {
+  app.get('/health', {
+    schema: {
+      tags: ['ops'],
+      summary: 'Liveness and component status',
+      response: {
+        200: Type.Object({ status: Type.String(), components: Type.Record(Type.String(), Type.String()) }, { additionalProperties: true }),
+        503: Type.Object({ status: Type.String(), components: Type.Record(Type.String(), Type.String()) }, { additionalProperties: true }),
+      },
+    },
+  }, async (_req, reply) => {
+    const names = Object.keys(checks);
+    const results = await Promise.all(
+      names.map((n) =>
+        Promise.race([
+          checks[n]!().catch(() => 'down' as const),
+          new Promise<'down'>((r) => setTimeout(() => r('down'), 3000).unref()),
+        ]),
+      ),
+    );
+    const components = Object.fromEntries(names.map((n, i) => [n, results[i]!]));
+    const status = results.includes('down') ? 'down' : results.includes('degraded') ? 'degraded' : 'ok';
+    return reply.status(status === 'down' ? 503 : 200).send({ status, components, ...info });
+  });
+}
