@@ -1,0 +1,75 @@
+import { LRUCache } from 'lru-cache';
+import type { Cache } from './port.js';
+
+export interface MemoryCacheOptions {
+  /**
+   * Upper bound on entries; the least recently used go first. Bounds memory, unlike TTLs alone.
+   * Default 10 000 (a few MB of typical JSON rows).
+   */
+  maxEntries?: number;
+}
+
+/** JSON text of a cache value; rejects what JSON cannot carry instead of caching `undefined`. */
+export function encodeCacheValue(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError('Cache values must be JSON-serialisable (got undefined or a function).');
+  return json;
+}
+
+/** TTLs are seconds in the port (fractions allowed); both adapters expire in milliseconds. */
+export function ttlMsOf(ttlSec: number): number {
+  const ms = Math.round(ttlSec * 1000);
+  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`Cache TTL must be positive, got ${ttlSec} s.`);
+  return ms;
+}
+
+/**
+ * The in-process cache: an LRU with a TTL per entry. Values are stored as JSON text, so a caller
+ * mutating what it cached (or got back) cannot change the cache, and values come back exactly as
+ * they would from Redis (a Date comes back as its ISO string on both adapters).
+ *
+ * @example const cache = createMemoryCache({ maxEntries: 10_000 });
+ * await cache.set('video:abc', video, 60);
+ */
+export function createMemoryCache({ maxEntries = 10_000 }: MemoryCacheOptions = {}): Cache {
+  // No ttlAutopurge: expired entries are dropped lazily on access or evicted by the LRU bound,
+  // which avoids one timer per entry.
+  const lru = new LRUCache<string, string>({ max: maxEntries, ttl: 0, allowStale: false });
+
+  return {
+    async get<T>(key: string) {
+      const json = lru.get(key);
+      return json === undefined ? undefined : (JSON.parse(json) as T);
+    },
+
+    async set(key, value, ttlSec) {
+      lru.set(key, encodeCacheValue(value), { ttl: ttlMsOf(ttlSec) });
+    },
+
+    async del(...keys) {
+      for (const key of keys) lru.delete(key);
+    },
+
+    async incr(key, ttlSec) {
+      const ttl = ttlMsOf(ttlSec);
+      const current = lru.get(key);
+      if (current === undefined) {
+        lru.set(key, '1', { ttl });
+        return 1;
+      }
+      const next = Number(JSON.parse(current)) + 1;
+      if (!Number.isSafeInteger(next)) throw new TypeError(`Cache key "${key}" does not hold an integer counter.`);
+      // noUpdateTTL keeps the expiry set by the first hit: a fixed window, as Redis INCR does.
+      lru.set(key, String(next), { noUpdateTTL: true });
+      return next;
+    },
+
+    async healthy() {
+      return true;
+    },
+
+    async close() {
+      lru.clear();
+    },
+  };
+}

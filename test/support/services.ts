@@ -1,0 +1,255 @@
+/**
+ * Real servers for tests: the local PostgreSQL and Redis (started when down, failing loudly when
+ * they cannot be), an in-process S3 server, dedicated Redis processes a test may kill, and the
+ * small utilities those need. Tests that need a server FAIL without it; they never skip.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+
+const run = promisify(execFile);
+
+/** Resolves true when something accepts TCP connections on host:port. */
+export function isListening(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Polls `check` until it returns true or `timeoutMs` passes; returns whether it succeeded.
+ * The test-suite answer to "wait for X" without fixed sleeps.
+ */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, intervalMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (bind to port 0 instead where you can). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const tempDirs = new Set<string>();
+let exitHookInstalled = false;
+
+/**
+ * A fresh directory under the OS temp dir, removed when the test process exits (synchronously,
+ * from an `exit` hook, so it also runs after a failing test). Remove it earlier yourself if big.
+ */
+export async function tempDir(prefix = 'kinema-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
+}
+
+/** Starts a server when its port is closed, then waits for it; throws a loud error if it stays down. */
+async function ensureServer(name: string, port: number, start: () => Promise<unknown>, isReady: () => Promise<boolean>): Promise<void> {
+  if (await isReady()) return;
+  let startError: unknown;
+  try {
+    await start();
+  } catch (err) {
+    // Another test process may have started it concurrently (its start then fails on the port):
+    // keep the error for the message but judge by whether the server answers.
+    startError = err;
+  }
+  if (await waitFor(isReady, 30_000, 100)) return;
+  const detail = startError instanceof Error ? `\nStart attempt failed: ${startError.message}` : '';
+  throw new Error(
+    `${name} is not reachable on 127.0.0.1:${port} and could not be started. ` +
+      `Tests that need it FAIL rather than skip: start ${name} and rerun.${detail}`,
+  );
+}
+
+let postgresReady: Promise<void> | undefined;
+
+/** Makes sure the local PostgreSQL answers on 127.0.0.1:5432 (starting the cluster if needed). */
+export function ensurePostgres(): Promise<void> {
+  postgresReady ??= ensureServer(
+    'PostgreSQL',
+    5432,
+    async () => {
+      const [version] = (await readdir('/etc/postgresql')).sort().reverse();
+      if (!version) throw new Error('no cluster under /etc/postgresql');
+      await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start']);
+    },
+    // pg_isready, not a bare TCP connect: the port opens before the server accepts sessions.
+    () => run('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-t', '2']).then(() => true, () => false),
+  ).catch((err: unknown) => {
+    postgresReady = undefined; // let a later call retry instead of caching the failure
+    throw err;
+  });
+  return postgresReady;
+}
+
+/** Sends PING over a raw socket; true on `+PONG` (a bare TCP connect can hit a loading server). */
+export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+let redisReady: Promise<void> | undefined;
+
+/** Makes sure the local Redis answers on 127.0.0.1:6379 (starting a daemon if needed). */
+export function ensureRedis(): Promise<void> {
+  redisReady ??= ensureServer(
+    'Redis',
+    6379,
+    () =>
+      run('redis-server', [
+        '--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '',
+        '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log',
+      ]),
+    () => pingRedis(6379),
+  ).catch((err: unknown) => {
+    redisReady = undefined;
+    throw err;
+  });
+  return redisReady;
+}
+
+/** A Redis server owned by one test, which it may kill and start again on the same port. */
+export interface RedisProcess {
+  port: number;
+  url: string;
+  /** The server's working directory (holds the AOF when `appendOnly` is on). */
+  dir: string;
+  /** SIGKILLs the server (an outage, not a clean shutdown) and waits for the process to exit. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Spawns `redis-server` on `port` (a free one by default) and waits until it answers PING.
+ * No snapshots; with `appendOnly` every write is fsynced to an AOF in `dir`, so a restart on the
+ * same `dir` comes back with the data (a restart that keeps stale entries). Killed when the test
+ * process exits.
+ */
+export async function spawnRedisServer(opts: { port?: number; dir?: string; appendOnly?: boolean } = {}): Promise<RedisProcess> {
+  const port = opts.port ?? (await freePort());
+  const dir = opts.dir ?? (await tempDir('kinema-redis-'));
+  const persistence = opts.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await waitFor(() => child.exitCode === null && pingRedis(port), 15_000);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`redis-server did not start on port ${port} (exit code ${child.exitCode}).`);
+  }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    async kill() {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Connection settings of a test S3 server, in the shape `createS3Store` takes. */
+export interface S3Server {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts s3rver on a free loopback port, storing into a temp directory, with `bucket` created.
+ * Credentials are s3rver's fixed pair (S3RVER/S3RVER). Clients need `forcePathStyle: true`.
+ *
+ * It runs as a child process rather than in this one because s3rver 3.7 encrypts ListObjectsV2
+ * continuation tokens with DES, which OpenSSL 3 (Node >= 17) only offers through the legacy
+ * provider: in-process, every truncated listing (> 1000 keys) fails with InternalError. The
+ * child gets `--openssl-legacy-provider`; the test process keeps the default crypto.
+ */
+export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3Server> {
+  const bucket = opts.bucket ?? 'kinema-test';
+  const directory = await tempDir('kinema-s3rver-');
+  const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
+  // Port 0: the OS picks a free port at bind time (no race with other test files); s3rver prints it.
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', bin, '--directory', directory, '--address', '127.0.0.1', '--port', '0', '--silent', '--configure-bucket', bucket],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on [^:\s]+:(\d+)/.exec(output);
+      if (match) resolve(Number(match[1]));
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`s3rver exited with code ${code} before listening:\n${output}`)));
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket,
+    region: 'us-east-1',
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
