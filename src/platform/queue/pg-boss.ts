@@ -38,7 +38,7 @@ export async function createPgBossQueue(opts: { sql: SqlClient; log: Logger; sup
     async define(queue, s) {
       const settings = { retryLimit: s.retryLimit, retryDelay: s.retryDelaySec, retryBackoff: s.retryBackoff, expireInSeconds: s.expireInSec };
       const existing = await boss.getQueue(queue);
-      if (existing) await boss.updateQueue(queue, { ...existing, ...settings });
+      if (existing) await boss.updateQueue(queue, { name: queue, ...settings });
       else await boss.createQueue(queue, { name: queue, ...settings });
     },
 
