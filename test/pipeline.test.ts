@@ -1,0 +1,91 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startTestApp, signUp, type TestApp } from './support/app.js';
+import { tempDir } from './support/services.js';
+import { tusUpload } from './support/tus.js';
+import { makeClip } from './fixtures/media.js';
+
+async function until<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function readText(app: TestApp, key: string): Promise<string> {
+  const obj = await app.platform.store.get(key);
+  assert.ok(obj, `${key} exists`);
+  let text = '';
+  for await (const chunk of obj.body) text += chunk;
+  return text;
+}
+
+/** Upload → worker → ready, in one process (the `kinema start` shape). */
+describe('upload to playable ladder', () => {
+  let app: TestApp;
+  let dir: string;
+  before(async () => {
+    app = await startTestApp({ roles: { api: true, worker: true } });
+    dir = await tempDir('kinema-pipeline-');
+  });
+  after(() => app.close());
+
+  async function uploadAndWait(file: string, token: string, title = 'pipeline') {
+    const { id } = (await app.api('POST', '/api/v1/videos', { token, body: { title, visibility: 'public' } })).body;
+    await tusUpload(file, { endpoint: `${app.url}/api/v1/uploads`, token, videoId: id });
+    return until(async () => {
+      const v = (await app.api('GET', `/api/v1/videos/${id}`, { token })).body;
+      return (v.status === 'ready' || v.status === 'failed') && v;
+    }, `video ${id} to finish processing`);
+  }
+
+  test('a real video uploaded with tus becomes ready with a published ladder', async () => {
+    const u = await signUp(app, 'creator');
+    const clip = await makeClip(dir, { width: 640, height: 360, durationSec: 4 });
+    const video = await uploadAndWait(clip, u.token);
+    assert.equal(video.status, 'ready', video.failureReason);
+    assert.equal(video.progress, 100);
+    assert.ok(Math.abs(video.duration - 4) < 0.5, `duration ${video.duration}`);
+    assert.deepEqual([video.width, video.height], [640, 360]);
+    assert.ok(video.processedAt);
+    const { rows } = await app.platform.database.sql.query<{ version: string; master_path: string }>('SELECT version, master_path FROM video_versions WHERE video_id = $1', [video.id]);
+    assert.equal(rows.length, 1);
+    const prefix = `media/${video.id}/${rows[0]!.version}/`;
+    const master = await readText(app, prefix + rows[0]!.master_path);
+    assert.match(master, /#EXT-X-INDEPENDENT-SEGMENTS/);
+    const variants = master.split('\n').filter((l) => l && !l.startsWith('#'));
+    assert.ok(variants.length >= 2, 'several rungs for a 360p source');
+    for (const v of variants) {
+      const playlist = await readText(app, prefix + v);
+      assert.match(playlist, /#EXT-X-MAP:URI="init.mp4"/);
+      assert.match(playlist, /#EXT-X-ENDLIST/);
+    }
+    const keys = await app.platform.store.list(`media/${video.id}/`);
+    assert.ok(keys.every((k) => k.startsWith(prefix)), 'nothing outside the published version');
+    assert.ok(keys.includes(`${prefix}thumbs/poster.jpg`));
+  });
+
+  test('a text file disguised as a video ends failed with a reason a person can act on', async () => {
+    const u = await signUp(app, 'tricky');
+    const fake = join(dir, 'holiday.mp4');
+    await writeFile(fake, 'This is not a video, just some text pretending to be one.\n'.repeat(50));
+    const video = await uploadAndWait(fake, u.token, 'fake');
+    assert.equal(video.status, 'failed');
+    assert.match(video.failureReason, /not a video/i);
+    assert.deepEqual(await app.platform.store.list(`media/${video.id}/`), []);
+  });
+
+  test('an HLS playlist disguised as mp4 is rejected, never fetched', async () => {
+    const u = await signUp(app, 'ssrf');
+    const fake = join(dir, 'clip.mp4');
+    await writeFile(fake, `#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\nfile:///etc/passwd\n#EXTINF:4,\nhttp://127.0.0.1:1/x.ts\n#EXT-X-ENDLIST\n`);
+    const video = await uploadAndWait(fake, u.token, 'playlist');
+    assert.equal(video.status, 'failed');
+    assert.match(video.failureReason, /not a video/i);
+  });
+});
