@@ -17,6 +17,8 @@ import { createIdentityService, registerAuthHook, registerIdentityRoutes } from 
 import { createCatalogService, createLifecycle, registerCatalogRoutes } from './modules/catalog/index.js';
 import { createIngestService, registerIngestRoutes, TRANSCODE_QUEUE, UPLOADS_PATH } from './modules/ingest/index.js';
 import { createTranscodeWorker, TRANSCODE_QUEUE_SETTINGS } from './modules/transcode/job-handler.js';
+import { createDeliveryService, registerOriginRoutes, registerPlayRoutes } from './modules/delivery/index.js';
+import { createEventRecorder } from './modules/analytics/index.js';
 
 export interface Roles {
   api: boolean;
@@ -44,8 +46,6 @@ export interface RunningApp {
 
 export interface StartOptions {
   log?: Logger;
-  /** Tests shorten the dead-worker detection; production keeps the default. */
-  stallAfterSec?: number;
 }
 
 /** Engines from config: the embedded ones by default, servers when their URLs are set. */
@@ -59,9 +59,7 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
     const store = config.s3
       ? createObjectStore({ kind: 's3', ...config.s3, log })
       : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects') });
-    const cache = config.redisUrl || config.redisClusterNodes
-      ? createCache({ kind: 'redis', url: config.redisUrl, clusterNodes: config.redisClusterNodes, log })
-      : createCache({ kind: 'memory', maxEntries: 50_000 });
+    const cache = buildCache(config, log);
     const queue = await createPgBossQueue({ sql: database.sql, log });
     await queue.define(TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS);
     return { config, log, metrics, database, store, cache, queue };
@@ -69,6 +67,17 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
     await database.close();
     throw err;
   }
+}
+
+function buildCache(config: Config, log: Logger): Cache {
+  if (config.redisUrl || config.redisClusterNodes) {
+    return createCache({ kind: 'redis', url: config.redisUrl, clusterNodes: config.redisClusterNodes, keyPrefix: config.redisKeyPrefix, log });
+  }
+  if (!config.databaseUrl) return createCache({ kind: 'memory', maxEntries: 50_000 });
+  // PostgreSQL without Redis: other processes may share this database, and their writes cannot
+  // invalidate our in-process cache. Keep entries briefly so staleness stays bounded.
+  log.warn('DATABASE_URL is set without REDIS_URL: caching in-process for at most 2 s. Set REDIS_URL when running several processes.');
+  return createCache({ kind: 'memory', maxEntries: 50_000, maxTtlSec: 2 });
 }
 
 /** The HMAC key for signed media URLs: configured, or generated once into DATA_DIR. */
@@ -107,8 +116,10 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   }
   registerAuthHook(app, services.identity);
   registerIdentityRoutes(app, services.identity, { secureCookies: config.publicUrl.startsWith('https:') });
-  registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl}${UPLOADS_PATH}`, posterUrlFor: () => null });
+  registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl}${UPLOADS_PATH}`, posterUrlFor: services.delivery.posterUrlFor });
   registerIngestRoutes(app, services.ingest);
+  registerPlayRoutes(app, services.delivery);
+  registerOriginRoutes(app, services.delivery, p.store);
   registerHealthRoute(app, {
     database: async () => ((await p.database.sql.query('SELECT 1 AS ok')).rows.length ? 'ok' : 'down'),
     cache: async () => ((await p.cache.healthy()) ? 'ok' : 'degraded'),
@@ -128,7 +139,12 @@ function buildServices(p: Platform) {
     catalog, lifecycle, queue: p.queue, store: p.store, log: p.log, metrics: p.metrics,
     uploadsDir: join(p.config.dataDir, 'uploads'), maxUploadBytes: p.config.maxUploadBytes,
   });
-  return { identity, catalog, lifecycle, ingest };
+  const analytics = createEventRecorder({ db: p.database.db, log: p.log });
+  const delivery = createDeliveryService({
+    catalog, lifecycle, cache: p.cache, analytics, log: p.log,
+    mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
+  });
+  return { identity, catalog, lifecycle, ingest, analytics, delivery };
 }
 
 /**
@@ -161,7 +177,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     worker = createTranscodeWorker({
       queue: platform.queue, store: platform.store, catalog: services.catalog, lifecycle: services.lifecycle,
       log, metrics: platform.metrics, workDir, concurrency: config.workerConcurrency,
-      maxDurationSec: config.maxDurationSec, stallAfterSec: opts.stallAfterSec,
+      maxDurationSec: config.maxDurationSec, stallAfterSec: config.transcodeStallSec,
     });
     await worker.start();
   }
@@ -178,6 +194,8 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
         await http?.close();
         // Running jobs get a grace period, then are released for another worker to retry.
         await platform.queue.stop({ timeoutMs: 20_000 });
+        // Plays recorded in the last second are still in memory: write them while the db is open.
+        await services.analytics.close();
         await platform.cache.close();
         await platform.store.close();
         await platform.database.close();

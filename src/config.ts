@@ -17,10 +17,14 @@ export interface Config {
   databaseReplicaUrl?: string;
   redisUrl?: string;
   redisClusterNodes?: string[];
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  redisKeyPrefix: string;
   s3?: S3Config;
   maxUploadBytes: number;
   maxDurationSec: number;
   workerConcurrency: number;
+  /** Seconds without a heartbeat after which a transcode job's worker is presumed dead. */
+  transcodeStallSec: number;
   /** HMAC key for signed media URLs and nothing else; generated into DATA_DIR when unset. */
   mediaSigningSecret?: string;
   logLevel: string;
@@ -137,10 +141,12 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     databaseReplicaUrl: url(merged, 'DATABASE_REPLICA_URL', ['postgres:', 'postgresql:']),
     redisUrl,
     redisClusterNodes,
+    redisKeyPrefix: merged.REDIS_KEY_PREFIX || 'kinema:',
     s3: s3(merged),
     maxUploadBytes: int(merged, 'MAX_UPLOAD_BYTES', 20 * GiB, 1),
     maxDurationSec: int(merged, 'MAX_DURATION_SEC', 12 * 3600, 1),
     workerConcurrency: int(merged, 'WORKER_CONCURRENCY', Math.max(1, Math.floor(availableParallelism() / 2)), 0, 64),
+    transcodeStallSec: int(merged, 'TRANSCODE_STALL_SEC', 60, 2, 3600),
     mediaSigningSecret: secret,
     logLevel,
   };

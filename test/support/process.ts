@@ -15,12 +15,13 @@ export interface KinemaProcess {
 }
 
 /**
- * Runs `kinema <role>` as its own process, the way an operator does (bin/kinema: the build in
- * dist/ when present, else the sources through tsx), and waits until /health answers.
+ * Runs `kinema <role>` as its own process through bin/kinema, the way an operator does, and
+ * waits until /health answers.
  */
 export async function spawnKinema(role: 'start' | 'api' | 'worker', env: Record<string, string>, opts: { waitForHealth?: boolean } = {}): Promise<KinemaProcess> {
   const child = spawn(process.execPath, [join(packageRoot, 'bin', 'kinema'), role], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    // From the sources, so a test never runs a stale build.
+    env: { ...process.env, LOG_LEVEL: 'warn', KINEMA_FROM_SOURCE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

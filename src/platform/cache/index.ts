@@ -24,7 +24,7 @@ export type CacheOptions = ({ kind: 'memory' } & MemoryCacheOptions) | ({ kind: 
 export function createCache(opts: CacheOptions): Cache {
   switch (opts.kind) {
     case 'memory':
-      return createMemoryCache({ maxEntries: opts.maxEntries });
+      return createMemoryCache({ maxEntries: opts.maxEntries, maxTtlSec: opts.maxTtlSec });
     case 'redis': {
       const { kind: _kind, ...redis } = opts;
       return createRedisCache(redis);

@@ -7,6 +7,11 @@ export interface MemoryCacheOptions {
    * Default 10 000 (a few MB of typical JSON rows).
    */
   maxEntries?: number;
+  /**
+   * Caps every TTL. An in-process cache cannot see invalidations made by other processes, so when
+   * several processes share a database without Redis, a short cap bounds how stale a read can be.
+   */
+  maxTtlSec?: number;
 }
 
 /** JSON text of a cache value; rejects what JSON cannot carry instead of caching `undefined`. */
@@ -31,7 +36,7 @@ export function ttlMsOf(ttlSec: number): number {
  * @example const cache = createMemoryCache({ maxEntries: 10_000 });
  * await cache.set('video:abc', video, 60);
  */
-export function createMemoryCache({ maxEntries = 10_000 }: MemoryCacheOptions = {}): Cache {
+export function createMemoryCache({ maxEntries = 10_000, maxTtlSec = Infinity }: MemoryCacheOptions = {}): Cache {
   // No ttlAutopurge: expired entries are dropped lazily on access or evicted by the LRU bound,
   // which avoids one timer per entry.
   const lru = new LRUCache<string, string>({ max: maxEntries, ttl: 0, allowStale: false });
@@ -43,7 +48,7 @@ export function createMemoryCache({ maxEntries = 10_000 }: MemoryCacheOptions = 
     },
 
     async set(key, value, ttlSec) {
-      lru.set(key, encodeCacheValue(value), { ttl: ttlMsOf(ttlSec) });
+      lru.set(key, encodeCacheValue(value), { ttl: ttlMsOf(Math.min(ttlSec, maxTtlSec)) });
     },
 
     async del(...keys) {
