@@ -16,7 +16,7 @@ export interface TestApp extends RunningApp {
  * Starts a real Kinema on a free loopback port with its own DATA_DIR, on `engine`
  * (PGlite in DATA_DIR, or a fresh database on the local PostgreSQL server).
  */
-export async function startTestApp(opts: { engine?: Engine; roles?: Roles; env?: Record<string, string>; stallAfterSec?: number } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { engine?: Engine; roles?: Roles; env?: Record<string, string> } = {}): Promise<TestApp> {
   const dataDir = await tempDir('kinema-app-');
   const server = opts.engine === 'postgres' ? await createServerDatabase() : undefined;
   const config = loadConfig({
@@ -30,7 +30,6 @@ export async function startTestApp(opts: { engine?: Engine; roles?: Roles; env?:
   });
   const app = await startKinema(config, opts.roles ?? { api: true, worker: false }, {
     log: createLogger(config.logLevel),
-    stallAfterSec: opts.stallAfterSec,
   });
   const url = app.url!;
   return {

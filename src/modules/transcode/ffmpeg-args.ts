@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import { fileUrl } from './probe.js';
+import { posterFilter, storyboardFilter, type PosterPlan, type StoryboardPlan } from './thumbnails.js';
+import type { LadderPlan, LadderRung, ValidatedSource } from './types.js';
+
+/**
+ * Builds the argument list of the one ffmpeg run that turns a source into the whole HLS ladder,
+ * the poster and the storyboard. Pure: the same inputs always give the same command, which the
+ * tests and the benchmark print.
+ */
+
+/** Encoder settings shared by every rung; the benchmark (bench/transcode) picked these. */
+export interface EncoderTuning {
+  /** x264 preset: `veryfast` is ~3x faster than `medium` for ~1 CRF step of quality. */
+  preset: string;
+  /** Capped CRF: quality target, with `-maxrate` as the ceiling. */
+  crf: number;
+  /** Extra `-x264-params` (key=value:key=value). */
+  x264Params: string;
+}
+
+export const DEFAULT_TUNING: EncoderTuning = {
+  preset: 'veryfast',
+  crf: 21,
+  x264Params: 'rc-lookahead=20',
+};
+
+export interface TranscodeArgsInput {
+  inputPath: string;
+  source: ValidatedSource;
+  plan: LadderPlan;
+  outDir: string;
+  poster: PosterPlan;
+  storyboard: StoryboardPlan;
+  tuning?: EncoderTuning;
+}
+
+/**
+ * Input flags. The demuxer is forced to the one validation accepted (`-f mov`), so ffmpeg never
+ * re-probes the bytes; with a forced demuxer hls/concat/dash can never be chosen, so their
+ * options (`-allowed_extensions`, `-safe`) are moot. `-protocol_whitelist file` blocks every
+ * network or nested protocol a demuxer might ask for. For mov, `-enable_drefs 0` (the default,
+ * stated so it stays that way) forbids external data references to other files.
+ */
+export function inputArgs(inputPath: string, source: ValidatedSource): string[] {
+  const demuxerOptions = source.formatName === 'mov' ? ['-enable_drefs', '0'] : [];
+  return ['-protocol_whitelist', 'file', ...demuxerOptions, '-f', source.formatName, '-i', fileUrl(inputPath)];
+}
+
+/**
+ * Everything before `split`, on the decoded source (display-oriented already: ffmpeg's default
+ * autorotate inserts the transpose, and then drops the display matrix from encoded outputs, so
+ * rotation is never applied twice).
+ */
+export function preFilters(source: ValidatedSource, plan: LadderPlan): string[] {
+  const filters: string[] = [];
+  // bwdif (motion adaptive, better than yadif on edges) only touches frames flagged interlaced;
+  // send_frame keeps the frame rate (50i → 25p) so the ladder's GOP math holds.
+  if (source.isInterlaced) filters.push('bwdif=mode=send_frame:parity=auto:deint=interlaced');
+  if (source.isHdr) filters.push(...toneMapFilters(source.colorTransfer ?? 'smpte2084'));
+  const rate = plan.rungs[0]?.frameRate ?? source.frameRate;
+  // Constant frame rate for every rung: phones record VFR, and fixed-GOP keyframe alignment
+  // across rungs needs identical frame timing.
+  filters.push(`fps=${rate.num}/${rate.den}`);
+  return filters;
+}
+
+/**
+ * HDR (PQ/HLG, BT.2020) to SDR BT.709: linearize with zimg, Hable tone curve, back to BT.709.
+ * Without it, 10-bit HDR squeezed into 8-bit SDR looks grey and washed out. This is the classic
+ * zscale+tonemap chain; it runs in float at source size, so HDR sources encode ~2x slower.
+ */
+function toneMapFilters(transfer: string): string[] {
+  return [
+    `zscale=tin=${transfer}:min=bt2020nc:pin=bt2020:t=linear:npl=100`,
+    'format=gbrpf32le',
+    'zscale=p=bt709',
+    'tonemap=tonemap=hable:desat=0',
+    'zscale=t=bt709:m=bt709:r=tv',
+  ];
+}
+
+/** The `-filter_complex` graph: decode once, split to every rung plus poster and storyboard. */
+export function filterGraph(input: TranscodeArgsInput): string {
+  const { source, plan } = input;
+  const n = plan.rungs.length;
+  const splitOutputs = plan.rungs.map((_, i) => `[s${i}]`).join('') + '[sp][ss]';
+  const head = `[0:${source.videoStreamIndex}]${[...preFilters(source, plan), `split=${n + 2}`].join(',')}${splitOutputs}`;
+  // format=yuv420p after scale: one swscale pass does size and 10→8-bit (dithered) conversion.
+  const rungs = plan.rungs.map(
+    (r, i) => `[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p[v${i}]`,
+  );
+  return [head, ...rungs, posterFilter('sp', 'poster', input.poster), storyboardFilter('ss', 'story', input.storyboard)].join(';');
+}
+
+/** Per-rung encoder and HLS muxer flags. */
+export function rungOutputArgs(rung: LadderRung, index: number, plan: LadderPlan, outDir: string, tuning: EncoderTuning): string[] {
+  const dir = join(outDir, rung.label);
+  return [
+    '-map', `[v${index}]`,
+    '-c:v', 'libx264', '-preset', tuning.preset, '-profile:v', 'high',
+    '-crf', String(tuning.crf),
+    '-maxrate', `${rung.maxrateKbps}k`, '-bufsize', `${rung.bufsizeKbps}k`,
+    // Fixed GOP, no scene-cut keyframes: every rung has IDR frames on the same frames, so a
+    // player can switch rungs at any segment boundary (Apple HLS authoring spec §1.10).
+    '-g', String(plan.gopFrames), '-keyint_min', String(plan.gopFrames), '-sc_threshold', '0',
+    '-x264-params', tuning.x264Params,
+    ...hlsArgs(dir, plan.segmentSec),
+  ];
+}
+
+export function audioOutputArgs(plan: LadderPlan, outDir: string): string[] {
+  return [
+    '-map', '0:a:0', '-vn',
+    // AAC-LC stereo 48 kHz: the one audio format every HLS player decodes.
+    '-c:a', 'aac', '-b:a', `${plan.audioBitrateKbps}k`, '-ac', '2', '-ar', '48000',
+    ...hlsArgs(join(outDir, 'audio'), plan.segmentSec),
+  ];
+}
+
+/**
+ * CMAF fMP4 HLS, VOD. Segment and init names are plain file names, so the media playlist holds
+ * relative URIs only (a CDN or a token-appending proxy can serve it from any base URL).
+ */
+function hlsArgs(dir: string, segmentSec: number): string[] {
+  return [
+    ...NO_METADATA,
+    '-f', 'hls', '-hls_time', String(segmentSec), '-hls_playlist_type', 'vod',
+    '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4',
+    '-hls_flags', 'independent_segments', '-start_number', '1',
+    '-hls_segment_filename', join(dir, 'seg_%05d.m4s'),
+    join(dir, 'index.m3u8'),
+  ];
+}
+
+/**
+ * Output options apply to the next output only, so every output repeats them. Source metadata
+ * is dropped: phone videos carry GPS coordinates and device names nobody asked to publish.
+ */
+const NO_METADATA = ['-map_metadata', '-1', '-map_chapters', '-1'];
+
+/** The complete argument list, ready for `runFfmpeg`. */
+export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
+  const tuning = input.tuning ?? DEFAULT_TUNING;
+  const thumbs = join(input.outDir, 'thumbs');
+  return [
+    '-hide_banner', '-nostdin', '-y', '-v', 'error',
+    ...inputArgs(input.inputPath, input.source),
+    '-filter_complex', filterGraph(input),
+    ...input.plan.rungs.flatMap((r, i) => rungOutputArgs(r, i, input.plan, input.outDir, tuning)),
+    ...(input.source.hasAudio ? audioOutputArgs(input.plan, input.outDir) : []),
+    '-map', '[poster]', ...NO_METADATA, '-frames:v', '1', '-update', '1', '-q:v', '3', join(thumbs, 'poster.jpg'),
+    '-map', '[story]', ...NO_METADATA, '-frames:v', '1', '-update', '1', '-q:v', '5', join(thumbs, 'storyboard.jpg'),
+    '-progress', 'pipe:1', '-nostats',
+  ];
+}

@@ -1,0 +1,124 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/**
+ * Measures what the encoder actually produced and writes the HLS master playlist from it.
+ * ffmpeg 5.1's own master playlist (`-master_pl_name`) has no AVERAGE-BANDWIDTH or FRAME-RATE
+ * and estimates BANDWIDTH from the target rate, so we write it ourselves from segment sizes:
+ * BANDWIDTH is the peak segment bitrate and AVERAGE-BANDWIDTH the mean, as RFC 8216 §4.3.4.2
+ * defines them.
+ */
+
+export interface MediaSegment {
+  uri: string;
+  durationSec: number;
+}
+
+export interface MediaPlaylistStats {
+  segments: MediaSegment[];
+  durationSec: number;
+  peakBps: number;
+  averageBps: number;
+}
+
+/** Parse the `#EXTINF` entries of a media playlist (VOD, as written by ffmpeg's hls muxer). */
+export function parseMediaPlaylist(text: string): MediaSegment[] {
+  const segments: MediaSegment[] = [];
+  let pending: number | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#EXTINF:')) pending = Number.parseFloat(line.slice('#EXTINF:'.length));
+    else if (line && !line.startsWith('#') && pending !== undefined) {
+      segments.push({ uri: line, durationSec: pending });
+      pending = undefined;
+    }
+  }
+  return segments;
+}
+
+/** Read a media playlist and the sizes of its segments (stat only; segments are never read). */
+export async function measureMediaPlaylist(playlistPath: string): Promise<MediaPlaylistStats> {
+  const segments = parseMediaPlaylist(await readFile(playlistPath, 'utf8'));
+  const dir = dirname(playlistPath);
+  let totalBytes = 0;
+  let durationSec = 0;
+  let peakBps = 0;
+  for (const segment of segments) {
+    const { size } = await stat(join(dir, segment.uri));
+    totalBytes += size;
+    durationSec += segment.durationSec;
+    if (segment.durationSec > 0) peakBps = Math.max(peakBps, (size * 8) / segment.durationSec);
+  }
+  const averageBps = durationSec > 0 ? (totalBytes * 8) / durationSec : 0;
+  return { segments, durationSec, peakBps: Math.ceil(peakBps), averageBps: Math.ceil(averageBps) };
+}
+
+/**
+ * RFC 6381 codec string of the H.264 track in a CMAF init segment, from its `avcC` box:
+ * `avc1.` + profile_idc, constraint flags, level_idc as hex (e.g. High 3.1 → `avc1.64001f`).
+ * Reads only the init segment (a few hundred bytes).
+ */
+export async function readAvcCodecString(initPath: string): Promise<string> {
+  const handle = await open(initPath, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min((await handle.stat()).size, 64 * 1024));
+    await handle.read(buf, 0, buf.length, 0);
+    const at = buf.indexOf('avcC', 0, 'latin1');
+    if (at < 0 || at + 8 > buf.length) throw new Error(`no avcC box in ${initPath}`);
+    const hex = (byte: number | undefined) => (byte ?? 0).toString(16).padStart(2, '0');
+    // avcC payload: configurationVersion, AVCProfileIndication, profile_compatibility, AVCLevelIndication.
+    return `avc1.${hex(buf[at + 5])}${hex(buf[at + 6])}${hex(buf[at + 7])}`;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** AAC-LC (Audio Object Type 2): the only audio we encode. */
+export const AAC_LC_CODEC = 'mp4a.40.2';
+
+export interface MasterVariant {
+  playlist: string;
+  bandwidthBps: number;
+  averageBandwidthBps: number;
+  codecs: string;
+  width: number;
+  height: number;
+  frameRate: number;
+}
+
+export interface MasterAudio {
+  playlist: string;
+  bitrateKbps: number;
+}
+
+/**
+ * Render the master playlist. Every URI is relative. One audio group (`audio`) that every
+ * variant references, or none when the source is silent. Safari starts with the first variant
+ * listed (Apple authoring spec), so a mid-ladder rung (the largest ≤ 3 Mbit/s) goes first.
+ */
+export function renderMasterPlaylist(variants: MasterVariant[], audio?: MasterAudio): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS', ''];
+  if (audio) {
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Default",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${audio.playlist}"`,
+      '',
+    );
+  }
+  for (const v of startFirst(variants)) {
+    const attrs = [
+      `BANDWIDTH=${v.bandwidthBps}`,
+      `AVERAGE-BANDWIDTH=${v.averageBandwidthBps}`,
+      `CODECS="${v.codecs}"`,
+      `RESOLUTION=${v.width}x${v.height}`,
+      `FRAME-RATE=${v.frameRate.toFixed(3)}`,
+      ...(audio ? ['AUDIO="audio"'] : []),
+    ];
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, v.playlist);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function startFirst(variants: MasterVariant[]): MasterVariant[] {
+  const start = variants.filter((v) => v.bandwidthBps <= 3_000_000).sort((a, b) => b.bandwidthBps - a.bandwidthBps)[0];
+  return start ? [start, ...variants.filter((v) => v !== start)] : variants;
+}

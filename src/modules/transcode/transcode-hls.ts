@@ -1,0 +1,128 @@
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../platform/log.js';
+import { buildTranscodeArgs, type EncoderTuning } from './ffmpeg-args.js';
+import { corruptInput } from './input-errors.js';
+import { planLadder } from './ladder.js';
+import {
+  AAC_LC_CODEC,
+  measureMediaPlaylist,
+  readAvcCodecString,
+  renderMasterPlaylist,
+  type MasterVariant,
+} from './master-playlist.js';
+import { runFfmpeg } from './run-ffmpeg.js';
+import { planPoster, planStoryboard, storyboardVtt } from './thumbnails.js';
+import type { HlsOutput, LadderPlan, Rendition, ValidatedSource } from './types.js';
+
+export interface TranscodeOptions {
+  /** Percent done, 0..100, throttled (about once a second or per whole percent). */
+  onProgress?: (percent: number) => void;
+  /** Abort: ffmpeg is SIGKILLed and the promise rejects with TRANSCODE_ABORTED. */
+  signal?: AbortSignal;
+  log?: Logger;
+  /** Override the ladder (default `planLadder(source)`). */
+  plan?: LadderPlan;
+  /** Override encoder settings (the benchmark uses this). */
+  tuning?: EncoderTuning;
+}
+
+export interface TranscodeInput {
+  path: string;
+  source: ValidatedSource;
+}
+
+/**
+ * Encode a validated source into a CMAF (fMP4) HLS ladder with one ffmpeg process: one decode,
+ * every rung, the audio rendition, a poster and a storyboard sprite. Writes into `outDir`:
+ * `master.m3u8`, `{label}/…`, `audio/…`, `thumbs/…`. Never reads media into memory; files are
+ * only stat'ed (and the init segments' first bytes read) to measure bitrates.
+ *
+ * @example
+ * const out = await transcodeToHls({ path, source }, '/tmp/v1', { onProgress: (p) => bar.update(p) });
+ * out.renditions.map((r) => r.label) // ['720p', '480p', '360p', '240p']
+ */
+export async function transcodeToHls(input: TranscodeInput, outDir: string, opts: TranscodeOptions = {}): Promise<HlsOutput> {
+  const { source } = input;
+  const plan = opts.plan ?? planLadder(source);
+  const top = plan.rungs[0];
+  if (!top) throw new Error('planLadder returned no rungs');
+  const poster = planPoster(source.durationSec, top);
+  const storyboard = planStoryboard(source.durationSec, top.width, top.height);
+  await prepareOutDir(outDir, [...plan.rungs.map((r) => r.label), 'audio', 'thumbs'], source.hasAudio);
+
+  const args = buildTranscodeArgs({ inputPath: input.path, source, plan, outDir, poster, storyboard, tuning: opts.tuning });
+  opts.log?.info({ rungs: plan.rungs.map((r) => r.label), durationSec: source.durationSec }, 'transcode start');
+  await runFfmpeg(args, { durationSec: source.durationSec, onProgress: opts.onProgress, signal: opts.signal, log: opts.log });
+
+  const audio = source.hasAudio ? await measureMediaPlaylist(join(outDir, 'audio', 'index.m3u8')) : undefined;
+  const renditions: Rendition[] = [];
+  let encodedSec = Infinity;
+  for (const rung of plan.rungs) {
+    const stats = await measureMediaPlaylist(join(outDir, rung.label, 'index.m3u8'));
+    encodedSec = Math.min(encodedSec, stats.durationSec);
+    const videoCodec = await readAvcCodecString(join(outDir, rung.label, 'init.mp4'));
+    renditions.push({
+      label: rung.label,
+      width: rung.width,
+      height: rung.height,
+      frameRate: rung.frameRate.fps,
+      // A variant's bandwidth covers everything a player downloads for it: video plus audio.
+      bandwidthBps: stats.peakBps + (audio?.peakBps ?? 0),
+      averageBandwidthBps: stats.averageBps + (audio?.averageBps ?? 0),
+      codecs: audio ? `${videoCodec},${AAC_LC_CODEC}` : videoCodec,
+      playlist: `${rung.label}/index.m3u8`,
+    });
+  }
+  assertComplete(source, encodedSec);
+
+  const variants: MasterVariant[] = renditions.map((r) => ({ ...r }));
+  const master = renderMasterPlaylist(variants, audio ? { playlist: 'audio/index.m3u8', bitrateKbps: plan.audioBitrateKbps } : undefined);
+  await writeFile(join(outDir, 'master.m3u8'), master);
+  await writeFile(join(outDir, 'thumbs', 'storyboard.vtt'), storyboardVtt(storyboard, source.durationSec));
+  await assertExists(join(outDir, 'thumbs', 'poster.jpg'), join(outDir, 'thumbs', 'storyboard.jpg'));
+  opts.log?.info({ encodedSec, rungs: renditions.length }, 'transcode done');
+
+  return {
+    durationSec: encodedSec,
+    hasAudio: source.hasAudio,
+    renditions,
+    master: 'master.m3u8',
+    poster: 'thumbs/poster.jpg',
+    storyboardVtt: 'thumbs/storyboard.vtt',
+    storyboardImage: 'thumbs/storyboard.jpg',
+  };
+}
+
+/**
+ * A retried job must not mix old and new segments: remove only what we write (never the rest
+ * of a directory a CLI user pointed us at), then create the folders.
+ */
+async function prepareOutDir(outDir: string, subdirs: string[], hasAudio: boolean): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  await rm(join(outDir, 'master.m3u8'), { force: true });
+  for (const sub of subdirs) {
+    await rm(join(outDir, sub), { recursive: true, force: true });
+    if (sub !== 'audio' || hasAudio) await mkdir(join(outDir, sub), { recursive: true });
+  }
+}
+
+/**
+ * A file whose header promises more than its data holds (a half-uploaded MP4 with the index at
+ * the front) decodes "successfully" up to where it stops. Compare what came out with what the
+ * header said: more than 3% (at least 1.5 s) missing means the upload is truncated.
+ */
+function assertComplete(source: ValidatedSource, encodedSec: number): void {
+  const expected = source.videoDurationSec ?? source.durationSec;
+  const tolerance = Math.max(1.5, expected * 0.03);
+  if (encodedSec < expected - tolerance) {
+    throw corruptInput(`the video stops at ${encodedSec.toFixed(1)} s of ${expected.toFixed(1)} s`);
+  }
+}
+
+async function assertExists(...paths: string[]): Promise<void> {
+  for (const path of paths) {
+    const info = await stat(path);
+    if (info.size === 0) throw new Error(`ffmpeg wrote an empty ${path}`);
+  }
+}
