@@ -67,6 +67,8 @@ CREATE TABLE video_versions (
   poster_path    text,
   storyboard_path text,
   duration       double precision NOT NULL,
+  -- host:pid of the worker that built it: operators can trace a bad encode to a machine.
+  worker_id      text,
   created_at     timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (video_id, version)
 );

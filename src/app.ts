@@ -84,7 +84,12 @@ function buildCache(config: Config, log: Logger): Cache {
 export function mediaSigningSecret(config: Config): string {
   if (config.mediaSigningSecret) return config.mediaSigningSecret;
   const file = join(config.dataDir, 'media-signing.secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // EEXIST: generated earlier, or by a process starting beside us; either way, use that one.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
   return readFileSync(file, 'utf8').trim();
 }
 
@@ -96,8 +101,10 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     log,
     metrics,
     publicUrl: config.publicUrl,
-    fallback: async (_req, reply) => {
-      if (!hasWeb) return false;
+    fallback: async (req, reply) => {
+      // Client-side routes get index.html; a missing asset (a stale hashed chunk name) is a real
+      // 404, not HTML that the browser would refuse as a module script.
+      if (!hasWeb || req.url.startsWith('/assets/') || req.url.startsWith('/media/')) return false;
       await reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
       return true;
     },
@@ -137,11 +144,12 @@ function buildServices(p: Platform) {
   const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
   const ingest = createIngestService({
     catalog, lifecycle, queue: p.queue, store: p.store, log: p.log, metrics: p.metrics,
-    uploadsDir: join(p.config.dataDir, 'uploads'), maxUploadBytes: p.config.maxUploadBytes,
+    staging: p.config.s3 ? { kind: 's3', s3: p.config.s3, cache: p.cache } : { kind: 'disk', directory: join(p.config.dataDir, 'uploads') },
+    maxUploadBytes: p.config.maxUploadBytes,
   });
   const analytics = createEventRecorder({ db: p.database.db, log: p.log });
   const delivery = createDeliveryService({
-    catalog, lifecycle, cache: p.cache, analytics, log: p.log,
+    catalog, lifecycle, cache: p.cache, analytics,
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
   });
   return { identity, catalog, lifecycle, ingest, analytics, delivery };

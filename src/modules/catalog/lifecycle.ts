@@ -24,6 +24,8 @@ export interface PublishedVersion {
   posterPath: string | null;
   storyboardPath: string | null;
   duration: number;
+  /** host:pid of the worker that built the version. */
+  workerId?: string | null;
 }
 
 /**
@@ -92,7 +94,7 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
           .insertInto('videoVersions')
           .values({
             videoId, version: v.version, masterPath: v.masterPath, renditions: JSON.stringify(v.renditions), hasAudio: v.hasAudio,
-            posterPath: v.posterPath, storyboardPath: v.storyboardPath, duration: v.duration,
+            posterPath: v.posterPath, storyboardPath: v.storyboardPath, duration: v.duration, workerId: v.workerId ?? null,
           })
           .execute();
         return transition(videoId, ['processing'], {

@@ -1,5 +1,3 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Upload } from '@tus/utils';
 import { AppError, badRequest } from '../../platform/errors.js';
 import type { RequestPrincipal } from '../../platform/http/auth.js';
@@ -9,7 +7,7 @@ import type { ObjectStore } from '../../platform/storage/port.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { CatalogService, Lifecycle } from '../catalog/index.js';
-import { createUploadServer, type UploadServer } from './upload-server.js';
+import { createUploadServer, type UploadServer, type UploadStaging } from './upload-server.js';
 
 export const TRANSCODE_QUEUE = 'transcode';
 export const originalKey = (videoId: string) => `originals/${videoId}/source`;
@@ -21,7 +19,7 @@ export interface IngestDeps {
   store: ObjectStore;
   log: Logger;
   metrics: Metrics;
-  uploadsDir: string;
+  staging: UploadStaging;
   maxUploadBytes: number;
 }
 
@@ -31,7 +29,7 @@ export interface IngestDeps {
  */
 export function createIngestService(deps: IngestDeps) {
   const log = deps.log.child({ module: 'ingest' });
-  let server: UploadServer;
+  let uploads: UploadServer;
 
   /**
    * Moves a finished upload to the object store and queues it. Safe to run twice (a crash between
@@ -40,19 +38,18 @@ export function createIngestService(deps: IngestDeps) {
   async function finish(upload: Upload) {
     const videoId = upload.id;
     const sizeBytes = upload.size ?? upload.offset;
-    await deps.store.putFile(originalKey(videoId), join(deps.uploadsDir, videoId));
+    await uploads.handOff(videoId, originalKey(videoId));
     const moved = await deps.lifecycle.markUploaded(videoId, { filename: upload.metadata?.filename ?? null, sizeBytes }, (trx) =>
       deps.queue.send(TRANSCODE_QUEUE, { videoId }, { trx, singletonKey: videoId }),
     );
     deps.metrics.uploadsBytes.inc(sizeBytes);
     log.info({ videoId, sizeBytes, queued: moved }, 'upload complete');
-    await server.datastore.remove(videoId).catch((err: unknown) => log.warn({ err, videoId }, 'could not remove the finished tus file'));
   }
 
-  server = createUploadServer({ directory: deps.uploadsDir, maxSizeBytes: deps.maxUploadBytes, log, onComplete: finish });
+  uploads = createUploadServer({ staging: deps.staging, store: deps.store, maxSizeBytes: deps.maxUploadBytes, log, onComplete: finish });
 
   return {
-    server,
+    server: uploads.server,
 
     /** May `principal` start an upload of `sizeBytes` for this video? Throws what to do if not. */
     async authorizeCreate(principal: RequestPrincipal, videoId: string | undefined, sizeBytes: number) {
@@ -69,9 +66,7 @@ export function createIngestService(deps: IngestDeps) {
         throw new AppError('UPLOAD_TOO_LARGE', 413, `The file is ${sizeBytes} bytes; the limit is ${deps.maxUploadBytes} bytes (MAX_UPLOAD_BYTES).`);
       }
       // A new creation replaces an unfinished earlier attempt (e.g. a browser that lost its URL).
-      await server.datastore.remove(videoId).catch(() => {
-        // No earlier attempt: the common case.
-      });
+      await uploads.remove(videoId);
     },
 
     /** May `principal` resume, inspect or cancel the upload of this video? */
@@ -85,19 +80,13 @@ export function createIngestService(deps: IngestDeps) {
      * between), so a crash at the worst moment loses nothing.
      */
     async recoverFinished(): Promise<number> {
-      const { readdir } = await import('node:fs/promises');
       let recovered = 0;
-      const names = await readdir(deps.uploadsDir).catch(() => [] as string[]);
-      for (const name of names.filter((n) => /^[A-Za-z0-9_-]{11}$/.test(n))) {
-        const upload = await server.datastore.getUpload(name).catch(() => undefined);
+      for (const videoId of await uploads.listStaged()) {
+        const upload = await uploads.getUpload(videoId);
         if (!upload || upload.size === undefined || upload.offset !== upload.size) continue;
-        const video = await deps.catalog.load(name);
-        if (!video) {
-          await rm(join(deps.uploadsDir, name), { force: true });
-          await rm(join(deps.uploadsDir, `${name}.json`), { force: true });
-          continue;
-        }
-        if (video.status === 'awaiting_upload') {
+        const video = await deps.catalog.load(videoId);
+        if (!video) await uploads.remove(videoId);
+        else if (video.status === 'awaiting_upload') {
           await finish(upload);
           recovered++;
         }
@@ -106,7 +95,7 @@ export function createIngestService(deps: IngestDeps) {
       return recovered;
     },
 
-    cleanUpExpired: () => server.cleanUpExpiredUploads(),
+    cleanUpExpired: () => uploads.cleanUpExpired(),
   };
 }
 

@@ -1,18 +1,26 @@
 import { Server, EVENTS } from '@tus/server';
 import { FileStore } from '@tus/file-store';
-import type { DataStore, Upload } from '@tus/utils';
+import { S3Store } from '@tus/s3-store';
+import type { KvStore, Upload } from '@tus/utils';
 import { mkdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { S3Config } from '../../config.js';
+import type { Cache } from '../../platform/cache/port.js';
 import type { Logger } from '../../platform/log.js';
+import type { ObjectStore } from '../../platform/storage/port.js';
 
 export const UPLOADS_PATH = '/api/v1/uploads';
 // Unfinished uploads are kept this long after creation (tus expiration extension), then removed.
 export const UPLOAD_EXPIRY_MS = 24 * 3600 * 1000;
+const VIDEO_ID = /^[A-Za-z0-9_-]{11}$/;
+
+/** Where partial uploads live: a local directory (one machine), or the S3 bucket (any api node). */
+export type UploadStaging = { kind: 'disk'; directory: string } | { kind: 's3'; s3: S3Config; cache: Cache };
 
 export interface UploadServerOptions {
-  /** Where partial uploads live until complete (the file store), when no datastore is given. */
-  directory?: string;
-  /** Another tus datastore (e.g. @tus/s3-store for scale-out). */
-  datastore?: DataStore;
+  staging: UploadStaging;
+  store: ObjectStore;
   maxSizeBytes: number;
   log: Logger;
   /** Called once the last byte is stored; must move the file on and queue its processing. */
@@ -20,15 +28,53 @@ export interface UploadServerOptions {
 }
 
 /**
+ * tus keeps S3 multipart ids in a key/value store; sharing it through the cache port (Redis when
+ * configured) lets any api node resume an upload another node started. A miss is safe: the S3
+ * store then reads the upload's `.info` object from the bucket.
+ */
+function cacheKvStore<T>(cache: Cache): KvStore<T> {
+  const key = (k: string) => `tus:${k}`;
+  return {
+    get: (k) => cache.get<T>(key(k)),
+    set: (k, v) => cache.set(key(k), v, UPLOAD_EXPIRY_MS / 1000),
+    delete: (k) => cache.del(key(k)),
+  };
+}
+
+/**
  * A tus 1.0 server (core, creation, termination, expiration). The upload id is the video id,
- * so every video has at most one upload and a client can always find it again.
+ * so every video has at most one upload and a client can always find it again. On S3 the parts
+ * land in the bucket under `uploads/{videoId}` and are copied server-side to the original's key.
  */
 export function createUploadServer(opts: UploadServerOptions) {
-  let datastore = opts.datastore;
-  if (!datastore) {
-    mkdirSync(opts.directory!, { recursive: true });
-    datastore = new FileStore({ directory: opts.directory!, expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS });
+  const { staging } = opts;
+  const onS3 = staging.kind === 's3';
+  const internalId = (videoId: string) => (onS3 ? `uploads/${videoId}` : videoId);
+  const videoIdOf = (id: string) => id.replace(/^uploads\//, '');
+
+  let datastore: FileStore | S3Store;
+  if (staging.kind === 'disk') {
+    mkdirSync(staging.directory, { recursive: true });
+    datastore = new FileStore({ directory: staging.directory, expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS });
+  } else {
+    const { s3 } = staging;
+    datastore = new S3Store({
+      partSize: 8 * 1024 * 1024,
+      expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS,
+      cache: cacheKvStore(staging.cache),
+      s3ClientConfig: {
+        bucket: s3.bucket,
+        region: s3.region,
+        endpoint: s3.endpoint,
+        forcePathStyle: s3.forcePathStyle,
+        credentials: s3.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : undefined,
+        // Same reason as the object store adapter: many S3-compatible servers mishandle the
+        // SDK's default streaming checksums.
+        ...(s3.endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+      },
+    });
   }
+
   const server = new Server({
     path: UPLOADS_PATH,
     datastore,
@@ -38,14 +84,37 @@ export function createUploadServer(opts: UploadServerOptions) {
     respectForwardedHeaders: true,
     // Finished uploads are moved to the object store and answered by the catalog from then on.
     disableTerminationForFinishedUploads: true,
-    namingFunction: (_req, metadata) => metadata!.videoId!,
+    namingFunction: (_req, metadata) => internalId(metadata!.videoId!),
+    getFileIdFromRequest: (_req, lastPath) => (lastPath && VIDEO_ID.test(lastPath) ? internalId(lastPath) : undefined),
+    generateUrl: (_req, { path, id }) => `${path}/${videoIdOf(id)}`,
     onUploadFinish: async (_req, upload) => {
-      await opts.onComplete(upload);
+      await opts.onComplete({ ...upload, id: videoIdOf(upload.id) } as Upload);
       return {};
     },
   });
-  server.on(EVENTS.POST_CREATE, (_req, upload) => opts.log.info({ videoId: upload.id, sizeBytes: upload.size }, 'upload created'));
-  return server;
+  server.on(EVENTS.POST_CREATE, (_req, upload) => opts.log.info({ videoId: videoIdOf(upload.id), sizeBytes: upload.size }, 'upload created'));
+
+  return {
+    server,
+    /** Puts the finished bytes at `destKey` in the object store, then drops the staging copy. */
+    async handOff(videoId: string, destKey: string) {
+      if (onS3) await opts.store.copy(internalId(videoId), destKey);
+      else await opts.store.putFile(destKey, join((staging as { directory: string }).directory, videoId));
+      await datastore.remove(internalId(videoId)).catch((err: unknown) => opts.log.warn({ err, videoId }, 'could not remove the staged upload'));
+    },
+    /** The upload of a video, or undefined when there is none. */
+    getUpload: (videoId: string) => datastore.getUpload(internalId(videoId)).then((u) => ({ ...u, id: videoId }) as Upload, () => undefined),
+    /** Drops a video's unfinished upload, if any. */
+    remove: (videoId: string) => datastore.remove(internalId(videoId)).catch(() => undefined),
+    /** Video ids that have a staged upload (finished or not). */
+    async listStaged(): Promise<string[]> {
+      const names = onS3
+        ? (await opts.store.list('uploads/')).filter((k) => k.endsWith('.info')).map((k) => k.slice('uploads/'.length, -'.info'.length))
+        : await readdir((staging as { directory: string }).directory).catch(() => [] as string[]);
+      return names.filter((n) => VIDEO_ID.test(n));
+    },
+    cleanUpExpired: () => server.cleanUpExpiredUploads(),
+  };
 }
 
 export type UploadServer = ReturnType<typeof createUploadServer>;

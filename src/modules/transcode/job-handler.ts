@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Job, JobQueue } from '../../platform/queue/index.js';
 import type { ObjectStore } from '../../platform/storage/port.js';
 import type { Logger } from '../../platform/log.js';
@@ -25,6 +26,8 @@ export interface TranscodeWorkerDeps {
   stallAfterSec?: number;
   heartbeatSec?: number;
 }
+
+const WORKER_ID = `${hostname()}:${process.pid}`;
 
 // 3 tries in all, 5 s then 10 s apart (pg-boss doubles the delay each retry).
 export const TRANSCODE_QUEUE_SETTINGS = { retryLimit: 2, retryDelaySec: 5, retryBackoff: true, expireInSec: 23 * 3600 };
@@ -81,7 +84,7 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps) {
       const top = out.renditions[0]!;
       const published = await deps.lifecycle.publish(videoId, job.id, {
         version, prefix, masterPath: out.master, renditions: out.renditions, hasAudio: out.hasAudio,
-        posterPath: out.poster, storyboardPath: out.storyboardVtt, duration: out.durationSec,
+        posterPath: out.poster, storyboardPath: out.storyboardVtt, duration: out.durationSec, workerId: WORKER_ID,
       }, { width: top.width, height: top.height });
       if (!published) {
         await deps.store.deletePrefix(prefix);

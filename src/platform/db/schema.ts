@@ -54,6 +54,7 @@ export interface VideoVersionsTable {
   posterPath: string | null;
   storyboardPath: string | null;
   duration: number;
+  workerId: string | null;
   createdAt: Generated<Date>;
 }
 
@@ -62,4 +63,22 @@ export interface Database {
   sessions: SessionsTable;
   videos: VideosTable;
   videoVersions: VideoVersionsTable;
+}
+
+/** `events` (migrations/002_analytics.sql): analytics events, written in batches. */
+export interface EventsTable {
+  /** bigint identity; pg hands bigints back as strings. */
+  id: Generated<string>;
+  type: string;
+  videoId: string | null;
+  userId: string | null;
+  sessionId: string | null;
+  occurredAt: ColumnType<Date, Date | undefined, never>;
+  /** jsonb: written as a JSON string, read back parsed. */
+  props: ColumnType<Record<string, unknown>, string | undefined, never>;
+}
+
+// Declaration merging keeps the table list above untouched while adding the analytics tables.
+export interface Database {
+  events: EventsTable;
 }

@@ -60,6 +60,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     trustProxy: true,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // Malformed URLs (e.g. a bad %-escape) are refused by the router before any route runs; give
+    // them the same JSON error shape as everything else.
+    frameworkErrors: (err, _req, reply) => {
+      (reply as FastifyReply).status(400).send({ error: { code: 'BAD_URL', message: `The URL is malformed (${err.message}).` } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createSchemaCompiler());
   await app.register(cookie);

@@ -98,6 +98,15 @@ describe('s3 store specifics', () => {
     assert.deepEqual(await store.list(prefix), []);
   });
 
+  test('copy streams objects above the server-side copy limit through a multipart upload', async () => {
+    const small = createObjectStore({ kind: 's3', ...server, forcePathStyle: true, log, copyObjectLimitBytes: 1024 });
+    const key = `big-${randomUUID()}`;
+    await store.put(key, Readable.from([Buffer.alloc(9 * 1024 * 1024, 3)]));
+    await small.copy(key, `${key}-copy`);
+    assert.equal((await store.head(`${key}-copy`))?.sizeBytes, 9 * 1024 * 1024);
+    await small.close();
+  });
+
   test('ensureBucket creates a missing bucket and accepts an existing one', async () => {
     const other = createObjectStore({ kind: 's3', ...server, bucket: `b-${randomUUID().slice(0, 8)}`, forcePathStyle: true, log });
     try {

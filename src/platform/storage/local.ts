@@ -213,6 +213,12 @@ export function createLocalStore({ rootDir }: LocalStoreOptions): LocalObjectSto
       await pruneEmptyDirs(namePrefix === '' ? dirname(parent) : parent);
     },
 
+    async copy(fromKey, toKey) {
+      const from = pathFor(fromKey);
+      if (!(await store.head(fromKey))) throw objectNotFound(fromKey);
+      await store.putFile(toKey, from);
+    },
+
     async withLocalFile(key, fn) {
       const path = pathFor(key);
       if (!(await store.head(key))) throw objectNotFound(key);

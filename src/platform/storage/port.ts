@@ -29,6 +29,11 @@ export interface ObjectStore {
   get(key: string, range?: ByteRange): Promise<{ info: ObjectInfo; body: Readable } | null>;
   /** Metadata without the body, or null when the key is absent. */
   head(key: string): Promise<ObjectInfo | null>;
+  /**
+   * Copies one object to another key inside the store (server-side where the engine can).
+   * Throws OBJECT_NOT_FOUND when `fromKey` is absent.
+   */
+  copy(fromKey: string, toKey: string): Promise<void>;
   /** Keys under a prefix (e.g. `media/abc/`), in lexical order. */
   list(prefix: string): Promise<string[]>;
   /** Deletes one key; absent keys are fine. */

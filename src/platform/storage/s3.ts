@@ -5,6 +5,7 @@ import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -41,6 +42,8 @@ export interface S3StoreOptions {
    * `endpoint`, the SDK default (`WHEN_SUPPORTED`) on AWS itself.
    */
   checksums?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+  /** Largest object `copy` copies server-side (S3's CopyObject limit, 5 GiB); larger ones stream. */
+  copyObjectLimitBytes?: number;
   log: Logger;
 }
 
@@ -109,6 +112,7 @@ function exactRange(body: Readable, range: ByteRange, servedStart: number, serve
  */
 export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
   const { bucket, log } = opts;
+  const copyObjectLimit = opts.copyObjectLimitBytes ?? 5 * 1024 ** 3;
   const checksums = opts.checksums ?? (opts.endpoint ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED');
   const client = new S3Client({
     region: opts.region,
@@ -225,6 +229,23 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
         }
       }
       await flush();
+    },
+
+    async copy(fromKey, toKey) {
+      assertSafeKey(fromKey);
+      assertSafeKey(toKey);
+      const info = await store.head(fromKey);
+      if (!info) throw objectNotFound(fromKey);
+      if (info.sizeBytes <= copyObjectLimit) {
+        await client.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: `${bucket}/${encodeURIComponent(fromKey).replace(/%2F/g, '/')}`, ContentType: contentTypeFor(toKey), MetadataDirective: 'REPLACE' }));
+        return;
+      }
+      // CopyObject stops at 5 GiB; past that, stream it through a multipart upload (bounded
+      // memory: lib-storage holds queueSize parts at most). UploadPartCopy would avoid the
+      // round trip but is not implemented by every S3-compatible server.
+      const got = await store.get(fromKey);
+      if (!got) throw objectNotFound(fromKey);
+      await upload(toKey, got.body, undefined);
     },
 
     async withLocalFile(key, fn) {

@@ -1,0 +1,75 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENGINES, createTestDatabase } from '../../../test/support/databases.js';
+import { pino } from 'pino';
+import { createLogger } from '../../platform/log.js';
+import type { DatabaseHandle } from '../../platform/db/index.js';
+import { createEventRecorder } from './recorder.js';
+
+for (const engine of ENGINES) {
+  describe(`event recorder on ${engine}`, () => {
+    let handle: DatabaseHandle;
+    before(async () => {
+      handle = await createTestDatabase(engine);
+    });
+    after(() => handle.close());
+
+    const countFor = async (videoId: string) =>
+      Number((await handle.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).where('videoId', '=', videoId).executeTakeFirstOrThrow()).n);
+
+    test('close() writes what is still queued, with the time each event happened', async () => {
+      const recorder = createEventRecorder({ db: handle.db, log: createLogger('silent'), flushIntervalMs: 60_000 });
+      const at = new Date('2025-03-04T05:06:07.000Z');
+      recorder.recordEvent({ type: 'video_play', videoId: 'closeVideo1', occurredAt: at, props: { a: 1 } });
+      recorder.recordEvent({ type: 'search', sessionId: 's1' });
+      assert.equal(await countFor('closeVideo1'), 0, 'nothing written before a flush');
+      await recorder.close();
+      const rows = await handle.db.selectFrom('events').selectAll().where('videoId', '=', 'closeVideo1').execute();
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.occurredAt.toISOString(), at.toISOString());
+      assert.deepEqual(rows[0]!.props, { a: 1 });
+      recorder.recordEvent({ type: 'video_play', videoId: 'closeVideo1' });
+      await recorder.flush();
+      assert.equal(await countFor('closeVideo1'), 1, 'events after close are dropped');
+    });
+
+    test('a full batch is written without waiting for the timer, in batches of maxBatch', async () => {
+      const recorder = createEventRecorder({ db: handle.db, log: createLogger('silent'), flushIntervalMs: 60_000, maxBatch: 10 });
+      for (let i = 0; i < 25; i++) recorder.recordEvent({ type: 'video_play', videoId: 'batchVideo1' });
+      // 20 are on their way already; only the last 5 wait for the (long) timer.
+      const deadline = Date.now() + 10_000;
+      while ((await countFor('batchVideo1')) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(await countFor('batchVideo1'), 20);
+      await recorder.close();
+      assert.equal(await countFor('batchVideo1'), 25);
+    });
+
+    test('a batch that fails is logged and dropped; later batches still land', async () => {
+      const lines: string[] = [];
+      const log = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+      const recorder = createEventRecorder({ db: handle.db, log, flushIntervalMs: 60_000 });
+      recorder.recordEvent({ type: null as unknown as string, videoId: 'failVideo1' }); // violates NOT NULL
+      await recorder.flush();
+      recorder.recordEvent({ type: 'video_play', videoId: 'failVideo1' });
+      await recorder.close();
+      assert.equal(await countFor('failVideo1'), 1);
+      assert.match(lines.join('\n'), /analytics batch lost/);
+    });
+
+    test('video_play events add to view_count in the same write', async () => {
+      await handle.db.insertInto('users').values({ userId: 'u-views', username: 'views', email: 'v@example.test', passwordHash: 'x' }).execute();
+      await handle.db.insertInto('videos').values({
+        videoId: 'viewVideo01', userId: 'u-views', title: 't', visibility: 'public', failureReason: null, duration: null, width: null, height: null,
+        originalFilename: null, originalSizeBytes: null, currentVersion: null, processedAt: null,
+      }).execute();
+      const recorder = createEventRecorder({ db: handle.db, log: createLogger('silent') });
+      for (let i = 0; i < 3; i++) recorder.recordEvent({ type: 'video_play', videoId: 'viewVideo01' });
+      recorder.recordEvent({ type: 'video_pause', videoId: 'viewVideo01' });
+      recorder.recordEvent({ type: 'video_play', videoId: 'deletedVid1' }); // no such video: counted nowhere, no error
+      await recorder.close();
+      const row = await handle.db.selectFrom('videos').select('viewCount').where('videoId', '=', 'viewVideo01').executeTakeFirstOrThrow();
+      assert.equal(Number(row.viewCount), 3);
+      assert.equal(await countFor('deletedVid1'), 1);
+    });
+  });
+}

@@ -1,0 +1,101 @@
+import type { Db } from '../../platform/db/index.js';
+import type { Logger } from '../../platform/log.js';
+import { analyticsQueries, type AnalyticsEvent } from './queries.js';
+
+/** Event types that count as a view of `videoId` (videos.view_count). */
+const VIEW_EVENT_TYPES = new Set(['video_play']);
+
+export interface EventRecorderOptions {
+  db: Db;
+  log: Logger;
+  /** Longest an event waits in memory before its batch is written (default 1 s). */
+  flushIntervalMs?: number;
+  /** A batch this large is written at once (default 100). */
+  maxBatch?: number;
+  /**
+   * Events kept while the database is slow or away (default 10 000); beyond it new events are
+   * dropped and counted in the log, so an outage costs analytics, never memory.
+   */
+  maxPending?: number;
+}
+
+export interface EventRecorder {
+  /** Queues an event; never throws, never waits on the database. */
+  recordEvent(event: AnalyticsEvent): void;
+  /** Writes everything queued so far (tests and shutdown). */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what is left; later events are dropped. */
+  close(): Promise<void>;
+}
+
+/**
+ * Fire-and-forget analytics: events collect in memory and are written as one multi-row INSERT
+ * (plus one UPDATE of view counts) every second or every 100 events, whichever comes first, so a
+ * play costs the request nothing and the database one statement per batch instead of per view.
+ * A failed batch is logged and dropped rather than retried: retrying a batch that fails for a
+ * reason inside it (a bad row) would block every later event.
+ *
+ * @example
+ * const analytics = createEventRecorder({ db, log });
+ * analytics.recordEvent({ type: 'video_play', videoId, userId });
+ * await analytics.close(); // on shutdown, before the database closes
+ */
+export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
+  const q = analyticsQueries(opts.db);
+  const log = opts.log.child({ module: 'analytics' });
+  const flushIntervalMs = opts.flushIntervalMs ?? 1000;
+  const maxBatch = opts.maxBatch ?? 100;
+  const maxPending = opts.maxPending ?? 10_000;
+  let pending: AnalyticsEvent[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let dropped = 0;
+  let closed = false;
+
+  async function write(batch: AnalyticsEvent[]): Promise<void> {
+    const views = new Map<string, number>();
+    for (const e of batch) if (e.videoId && VIEW_EVENT_TYPES.has(e.type)) views.set(e.videoId, (views.get(e.videoId) ?? 0) + 1);
+    try {
+      await q.transaction(async (trx) => {
+        await q.insertEvents(trx, batch);
+        if (views.size) await q.addViews(trx, views);
+      });
+    } catch (err) {
+      log.error({ err, events: batch.length }, 'analytics batch lost: writing it failed');
+    }
+  }
+
+  /** Batches are written one after another, in order, so counts never race each other. */
+  function flush(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    if (dropped) {
+      log.warn({ dropped }, 'analytics events dropped: too many waiting to be written');
+      dropped = 0;
+    }
+    while (pending.length) {
+      const batch = pending.splice(0, maxBatch);
+      writing = writing.then(() => write(batch));
+    }
+    return writing;
+  }
+
+  return {
+    recordEvent(event) {
+      if (closed) return void log.debug({ type: event.type }, 'analytics event after close dropped');
+      if (pending.length >= maxPending) return void dropped++;
+      pending.push({ ...event, occurredAt: event.occurredAt ?? new Date() });
+      if (pending.length >= maxBatch) void flush();
+      else if (!timer) {
+        timer = setTimeout(() => void flush(), flushIntervalMs);
+        // A pending batch must not keep a finishing process alive; close() writes it.
+        timer.unref();
+      }
+    },
+    flush,
+    async close() {
+      closed = true;
+      await flush();
+    },
+  };
+}

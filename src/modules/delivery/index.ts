@@ -1,0 +1,12 @@
+// Delivery: the play API (manifest URLs, recommended starting rung, signed URLs for private
+// videos) and the embedded origin that streams media/ from the object store with cache headers,
+// byte ranges and CORS. See docs/DELIVERY.md for the URL and token layout edges rely on.
+export {
+  createDeliveryService, versionCacheKey, DEFAULT_TOKEN_TTL_SEC, IMMUTABLE_CACHE_CONTROL,
+  type DeliveryService, type DeliveryDeps, type PlayResult, type ReadyPlayback, type MediaGrant,
+} from './service.js';
+export { registerPlayRoutes } from './play-routes.js';
+export { registerOriginRoutes } from './origin-routes.js';
+export { signMediaToken, verifyMediaToken, tokenExpiry, type TokenCheck } from './signed-url.js';
+export { parseMediaPath, mediaPathFor, type MediaPath } from './media-path.js';
+export { recommendRendition, readClientHints, type ClientHints, type RungForChoice } from './rendition-choice.js';

@@ -1,0 +1,41 @@
+import type { HttpServer } from '../../platform/http/server.js';
+import { responses } from '../../platform/http/schemas.js';
+import { readClientHints } from './rendition-choice.js';
+import { PlayFailed, PlayPending, PlayQuery, PlayReady, VideoIdParams } from './schemas.js';
+import type { DeliveryService } from './service.js';
+
+// Chromium sends these only to origins that asked for them (and only over HTTPS), from the next
+// request on; the first play uses the User-Agent alone.
+const ACCEPT_CH = 'Downlink, ECT, Save-Data';
+const VARY = 'User-Agent, Sec-CH-UA-Mobile, Save-Data, Downlink, ECT';
+
+/** `GET /api/v1/videos/:id/play`: the player's entry point. */
+export function registerPlayRoutes(app: HttpServer, delivery: DeliveryService) {
+  app.get('/api/v1/videos/:id/play', {
+    // A HEAD would count a view (link checkers, prefetchers): only GET plays.
+    exposeHeadRoute: false,
+    schema: {
+      tags: ['playback'],
+      summary: 'Where to stream a video from: HLS manifest, renditions, poster, storyboard; 202 while processing',
+      params: VideoIdParams,
+      querystring: PlayQuery,
+      response: responses({ 200: PlayReady, 202: PlayPending, 422: PlayFailed }, [400, 401, 404]),
+    },
+  }, async (req, reply) => {
+    const result = await delivery.play(req.params.id, req.principal, readClientHints(req.headers, req.query));
+    // Every answer is per viewer (signed URLs, hints) and counts a view: nothing may cache it.
+    reply.header('cache-control', 'no-store').header('accept-ch', ACCEPT_CH).header('vary', VARY);
+    switch (result.kind) {
+      case 'ready':
+        return reply.status(200).send(result.playback);
+      case 'pending':
+        return reply.status(202).header('retry-after', '5').send({ status: result.status, progress: result.progress });
+      case 'failed':
+        return reply.status(422).send({
+          status: 'failed' as const,
+          failureReason: result.failureReason,
+          error: { code: 'VIDEO_FAILED', message: `This video could not be processed: ${result.failureReason}` },
+        });
+    }
+  });
+}

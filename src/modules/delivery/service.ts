@@ -1,0 +1,173 @@
+import { AppError, notFound } from '../../platform/errors.js';
+import type { RequestPrincipal } from '../../platform/http/auth.js';
+import type { Cache } from '../../platform/cache/port.js';
+import { videoCacheKey, type CatalogService, type Lifecycle, type PublishedVersion, type VideoRecord } from '../catalog/index.js';
+import type { EventRecorder } from '../analytics/index.js';
+import { mediaPathFor, type MediaPath } from './media-path.js';
+import { recommendRendition, type ClientHints } from './rendition-choice.js';
+import { signMediaToken, tokenExpiry, verifyMediaToken } from './signed-url.js';
+
+/** Published versions are immutable, so their cache entry only ages out; 1 h like the video row. */
+export const VERSION_CACHE_TTL_SEC = 3600;
+/** Signed private URLs live 6 h (plus up to 5 min of rounding); /play issues fresh ones. */
+export const DEFAULT_TOKEN_TTL_SEC = 6 * 3600;
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+/**
+ * The cache key of one published version's playback info. It shares the `video:{id}` family but
+ * never needs invalidating: a version never changes after publish, and which version is current
+ * comes from the video row (`video:{id}`), which the catalog invalidates on every publish, edit
+ * and delete. So a publish switches readers to a new key instead of leaving a stale one behind.
+ */
+export const versionCacheKey = (videoId: string, version: string) => `${videoCacheKey(videoId)}:version:${version}`;
+
+export interface DeliveryDeps {
+  catalog: CatalogService;
+  lifecycle: Pick<Lifecycle, 'currentVersion'>;
+  cache: Cache;
+  analytics: Pick<EventRecorder, 'recordEvent'>;
+  /** Base of every media URL handed out (an edge/CDN, or the api itself): config.mediaBaseUrl. */
+  mediaBaseUrl: string;
+  signingSecret: string;
+  tokenTtlSec?: number;
+  /** Clock in Unix seconds; tests pass a fixed one. */
+  nowSec?: () => number;
+}
+
+export interface PlayableRendition {
+  label: string;
+  width: number;
+  height: number;
+  bandwidth: number;
+  url: string;
+}
+
+export interface ReadyPlayback {
+  videoId: string;
+  title: string;
+  description: string;
+  duration: number;
+  hlsManifest: string;
+  renditions: PlayableRendition[];
+  recommendedRendition: string | null;
+  posterUrl: string | null;
+  storyboardUrl: string | null;
+  /** When the signed URLs stop working (private videos); null when they never do. */
+  expiresAt: string | null;
+}
+
+export type PlayResult =
+  | { kind: 'ready'; playback: ReadyPlayback }
+  | { kind: 'pending'; status: VideoRecord['status']; progress: number }
+  | { kind: 'failed'; failureReason: string };
+
+/** How the origin may serve one object: its key and the Cache-Control it gets. */
+export interface MediaGrant {
+  key: string;
+  cacheControl: string;
+}
+
+/**
+ * Playback: the play API's answer (URLs, recommended rung) and the origin's access decisions.
+ * @example const delivery = createDeliveryService({ catalog, lifecycle, cache, analytics, mediaBaseUrl, signingSecret });
+ */
+export function createDeliveryService(deps: DeliveryDeps) {
+  const tokenTtlSec = deps.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC;
+  const nowSec = deps.nowSec ?? (() => Math.floor(Date.now() / 1000));
+  const base = deps.mediaBaseUrl.replace(/\/+$/, '');
+
+  /** The published version `version` of a video (cache first), or undefined if it is no longer current. */
+  async function loadVersion(videoId: string, version: string): Promise<PublishedVersion | undefined> {
+    const cached = await deps.cache.get<PublishedVersion>(versionCacheKey(videoId, version));
+    if (cached) return cached;
+    const current = await deps.lifecycle.currentVersion(videoId);
+    if (!current) return undefined;
+    await deps.cache.set(versionCacheKey(videoId, current.version), current, VERSION_CACHE_TTL_SEC);
+    // A publish between reading the video row and this query: the caller's row is outdated.
+    return current.version === version ? current : undefined;
+  }
+
+  /** Turns version-relative paths into absolute URLs, signed for private videos. */
+  function urlMaker(video: VideoRecord, prefix: string) {
+    if (video.visibility !== 'private') return { expiresAtSec: null, url: (file: string) => `${base}${mediaPathFor(prefix, file)}` };
+    const expSec = tokenExpiry(nowSec(), tokenTtlSec);
+    const token = signMediaToken(deps.signingSecret, prefix, expSec);
+    return { expiresAtSec: expSec, url: (file: string) => `${base}${mediaPathFor(prefix, file, token)}` };
+  }
+
+  async function playback(video: VideoRecord, hints: ClientHints): Promise<ReadyPlayback | undefined> {
+    if (!video.currentVersion) return undefined;
+    const v = await loadVersion(video.videoId, video.currentVersion);
+    if (!v) return undefined;
+    const { url, expiresAtSec } = urlMaker(video, v.prefix);
+    return {
+      videoId: video.videoId,
+      title: video.title,
+      description: video.description,
+      duration: v.duration,
+      hlsManifest: url(v.masterPath),
+      renditions: v.renditions.map((r) => ({ label: r.label, width: r.width, height: r.height, bandwidth: r.bandwidthBps, url: url(r.playlist) })),
+      recommendedRendition: recommendRendition(v.renditions, hints) ?? null,
+      posterUrl: v.posterPath ? url(v.posterPath) : null,
+      storyboardUrl: v.storyboardPath ? url(v.storyboardPath) : null,
+      expiresAt: expiresAtSec === null ? null : new Date(expiresAtSec * 1000).toISOString(),
+    };
+  }
+
+  return {
+    /**
+     * What a player needs to start: 404 (as an AppError) when the caller may not see the video,
+     * else ready / pending / failed. A ready answer records a `video_play` event on the side.
+     */
+    async play(videoId: string, principal: RequestPrincipal | null, hints: ClientHints): Promise<PlayResult> {
+      const video = await deps.catalog.getVisible(videoId, principal);
+      if (video.status === 'failed') return { kind: 'failed', failureReason: video.failureReason ?? 'Processing failed.' };
+      const ready = video.status === 'ready' ? await playback(video, hints) : undefined;
+      if (!ready) return { kind: 'pending', status: video.status === 'ready' ? 'processing' : video.status, progress: Math.round(video.progress * 10) / 10 };
+      deps.analytics.recordEvent({
+        type: 'video_play',
+        videoId,
+        userId: principal?.userId ?? null,
+        props: { recommendedRendition: ready.recommendedRendition, version: video.currentVersion },
+      });
+      return { kind: 'ready', playback: ready };
+    },
+
+    /** The poster URL the catalog shows for a video (signed when private: only its owner sees it). */
+    async posterUrlFor(video: VideoRecord): Promise<string | null> {
+      if (video.status !== 'ready' || !video.currentVersion) return null;
+      const v = await loadVersion(video.videoId, video.currentVersion);
+      return v?.posterPath ? urlMaker(video, v.prefix).url(v.posterPath) : null;
+    },
+
+    /**
+     * Decides whether the origin may serve `path`: only the CURRENT version of an existing video;
+     * private videos only with a valid token. Throws 404 / 403 AppErrors otherwise.
+     */
+    async authorizeMedia(path: MediaPath): Promise<MediaGrant> {
+      let tokenExpSec: number | undefined;
+      if (path.token !== undefined) {
+        // Checked before any lookup: a forged URL costs no database or cache work.
+        const check = verifyMediaToken(deps.signingSecret, path.prefix, path.token, nowSec());
+        if (!check.ok) {
+          throw check.reason === 'expired'
+            ? new AppError('MEDIA_TOKEN_EXPIRED', 403, 'This media link has expired. Ask the play API for a fresh one.')
+            : new AppError('MEDIA_TOKEN_INVALID', 403, 'This media link is not valid. Ask the play API for a fresh one.');
+        }
+        tokenExpSec = check.expiresAtSec;
+      }
+      const video = await deps.catalog.load(path.videoId);
+      if (!video || video.currentVersion !== path.version) throw notFound('MEDIA_NOT_FOUND', 'No such media file.');
+      if (tokenExpSec !== undefined) {
+        // Never cacheable past the token's own life, and never by shared caches.
+        return { key: path.key, cacheControl: `private, max-age=${Math.max(0, Math.min(tokenTtlSec, tokenExpSec - nowSec()))}` };
+      }
+      if (video.visibility === 'private') {
+        throw new AppError('MEDIA_TOKEN_REQUIRED', 403, 'This video is private: use the signed URLs from the play API.');
+      }
+      return { key: path.key, cacheControl: IMMUTABLE_CACHE_CONTROL };
+    },
+  };
+}
+
+export type DeliveryService = ReturnType<typeof createDeliveryService>;
