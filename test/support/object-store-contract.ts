@@ -158,6 +158,17 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<O
       assert.equal(await getText(store, key), 'from disk');
     });
 
+    test('copy duplicates an object under another key and refuses an absent source', async () => {
+      const p = prefix();
+      await store.put(`${p}src`, pseudoRandomStream('copy-seed', BIG_BYTES));
+      await store.copy(`${p}src`, `${p}dst/copy`);
+      const got = await store.get(`${p}dst/copy`);
+      assert.ok(got);
+      assert.equal(await sha256Of(got.body), await sha256Of(pseudoRandomStream('copy-seed', BIG_BYTES)));
+      assert.ok(await store.head(`${p}src`), 'the source stays');
+      await assert.rejects(store.copy(`${p}absent`, `${p}x`), (err: { code?: string }) => err.code === 'OBJECT_NOT_FOUND');
+    });
+
     test('withLocalFile hands fn a readable path holding the object', async () => {
       const key = `${prefix()}originals/source.mp4`;
       await store.put(key, text('video bytes'));
