@@ -144,7 +144,7 @@ function buildServices(p: Platform) {
   const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
   const ingest = createIngestService({
     catalog, lifecycle, queue: p.queue, store: p.store, log: p.log, metrics: p.metrics,
-    staging: p.config.s3 ? { kind: 's3', s3: p.config.s3, cache: p.cache } : { kind: 'disk', directory: join(p.config.dataDir, 'uploads') },
+    staging: p.config.uploadStaging === 's3' && p.config.s3 ? { kind: 's3', s3: p.config.s3, cache: p.cache } : { kind: 'disk', directory: join(p.config.dataDir, 'uploads') },
     maxUploadBytes: p.config.maxUploadBytes,
   });
   const analytics = createEventRecorder({ db: p.database.db, log: p.log });

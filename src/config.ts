@@ -21,6 +21,12 @@ export interface Config {
   redisKeyPrefix: string;
   s3?: S3Config;
   maxUploadBytes: number;
+  /**
+   * Where unfinished uploads live: `disk` (DATA_DIR/uploads on the api node; resumes must reach the
+   * same node) or `s3` (@tus/s3-store in the bucket; any api node can resume; needs an S3 server
+   * with multipart ListParts, which AWS, MinIO and Ceph have and s3rver lacks).
+   */
+  uploadStaging: 'disk' | 's3';
   maxDurationSec: number;
   workerConcurrency: number;
   /** Seconds without a heartbeat after which a transcode job's worker is presumed dead. */
@@ -108,6 +114,13 @@ function s3(env: Env): S3Config | undefined {
   };
 }
 
+function uploadStaging(env: Env): 'disk' | 's3' {
+  const raw = env.UPLOAD_STAGING || 'disk';
+  if (raw !== 'disk' && raw !== 's3') throw new ConfigError(`UPLOAD_STAGING=${JSON.stringify(raw)} is invalid: use disk or s3.`);
+  if (raw === 's3' && !env.S3_BUCKET) throw new ConfigError('UPLOAD_STAGING=s3 needs the S3_* settings (S3_BUCKET at least).');
+  return raw;
+}
+
 /**
  * Builds the config from `env` (defaults to process.env) and optional CLI flags.
  * @example loadConfig({ PORT: '0', DATA_DIR: '/tmp/k' })
@@ -144,6 +157,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     redisKeyPrefix: merged.REDIS_KEY_PREFIX || 'kinema:',
     s3: s3(merged),
     maxUploadBytes: int(merged, 'MAX_UPLOAD_BYTES', 20 * GiB, 1),
+    uploadStaging: uploadStaging(merged),
     maxDurationSec: int(merged, 'MAX_DURATION_SEC', 12 * 3600, 1),
     workerConcurrency: int(merged, 'WORKER_CONCURRENCY', Math.max(1, Math.floor(availableParallelism() / 2)), 0, 64),
     transcodeStallSec: int(merged, 'TRANSCODE_STALL_SEC', 60, 2, 3600),

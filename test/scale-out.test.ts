@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createServerDatabase } from './support/databases.js';
+import { ensureRedis, freePort, startS3Server, tempDir } from './support/services.js';
+import { spawnKinema, type KinemaProcess } from './support/process.js';
+import { tusUpload } from './support/tus.js';
+import { makeClip } from './fixtures/media.js';
+
+async function until<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 300_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * The scale-out shape on real engines: two api and two worker processes sharing PostgreSQL, Redis
+ * and an S3 server, and nothing else (each process gets its own DATA_DIR).
+ */
+test('two api and two worker processes on PostgreSQL + Redis + S3 share the work', async () => {
+  const dir = await tempDir('kinema-scale-');
+  const [db, s3] = await Promise.all([createServerDatabase(), startS3Server({ bucket: 'kinema-scale' }), ensureRedis()]);
+  const shared = {
+    DATABASE_URL: db.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: `scale-${randomBytes(4).toString('hex')}:`,
+    S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.bucket, S3_REGION: s3.region,
+    S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_FORCE_PATH_STYLE: 'true',
+    MEDIA_SIGNING_SECRET: randomBytes(32).toString('hex'),
+    // What a load balancer / edge in front of both nodes would be called.
+    PUBLIC_URL: 'http://kinema.test', MEDIA_BASE_URL: 'http://media.kinema.test',
+    WORKER_CONCURRENCY: '1',
+  };
+  const procs: KinemaProcess[] = [];
+  try {
+    // Started together: migrations must run once under the advisory lock, whoever wins.
+    const apis = await Promise.all([0, 1].map(async (i) => spawnKinema('api', { ...shared, PORT: String(await freePort()), DATA_DIR: join(dir, `api${i}`) })));
+    procs.push(...apis);
+    const workers = await Promise.all([0, 1].map((i) => spawnKinema('worker', { ...shared, PORT: '0', DATA_DIR: join(dir, `worker${i}`) })));
+    procs.push(...workers);
+
+    const call = async (base: string, method: string, path: string, body?: unknown, token?: string) => {
+      const res = await fetch(`${base}${path}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const [a, b] = apis.map((p) => p.url) as [string, string];
+    const { body: signup } = await call(a, 'POST', '/api/v1/auth/signup', { username: 'scaler', email: 'scaler@example.test', password: 'long enough password' });
+    const token = signup.token as string;
+    // A session made on one api node is valid on the other.
+    assert.equal((await call(b, 'GET', '/api/v1/me', undefined, token)).body.username, 'scaler');
+
+    const clip = await makeClip(dir, { width: 854, height: 480, durationSec: 8 });
+    const ids: string[] = [];
+    for (const [i, base] of [a, b, a].entries()) {
+      const { body: v } = await call(base, 'POST', '/api/v1/videos', { title: `scaled ${i}`, visibility: i === 2 ? 'private' : 'public' }, token);
+      await tusUpload(clip, { endpoint: `${base}/api/v1/uploads`, token, videoId: v.id });
+      ids.push(v.id);
+    }
+    for (const id of ids) {
+      const v = await until(async () => {
+        const r = await call(b, 'GET', `/api/v1/videos/${id}`, undefined, token);
+        return (r.body.status === 'ready' || r.body.status === 'failed') && r.body;
+      }, `video ${id}`);
+      assert.equal(v.status, 'ready', v.failureReason);
+    }
+
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query<{ video_id: string; n: number; workers: string[] }>(
+      'SELECT video_id, count(*)::int AS n, array_agg(worker_id) AS workers FROM video_versions GROUP BY video_id',
+    );
+    const migrations = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+    await client.end();
+    assert.deepEqual(rows.map((r) => r.video_id).sort(), [...ids].sort());
+    assert.ok(rows.every((r) => r.n === 1), 'every video published exactly once');
+    const usedPids = new Set(rows.flatMap((r) => r.workers.map((w) => Number(w.split(':')[1]))));
+    assert.deepEqual([...usedPids].sort(), workers.map((w) => w.child.pid!).sort(), 'both workers took jobs');
+    assert.ok(migrations.rows[0]!.n >= 2, 'migrations recorded once each');
+
+    for (const id of ids) {
+      const answers = await Promise.all([a, b].map((base) => call(base, 'GET', `/api/v1/videos/${id}/play`, undefined, token)));
+      for (const r of answers) assert.equal(r.status, 200);
+      assert.equal(answers[0]!.body.hlsManifest, answers[1]!.body.hlsManifest, 'both api nodes hand out the same URLs');
+      // Media comes from S3 through either node's origin.
+      const manifest = answers[0]!.body.hlsManifest.replace(/^https?:\/\/[^/]+/, b);
+      const master = await fetch(manifest);
+      assert.equal(master.status, 200);
+      assert.match(await master.text(), /#EXT-X-STREAM-INF/);
+    }
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await s3.stop();
+    await db.drop();
+  }
+});
