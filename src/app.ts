@@ -200,8 +200,10 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
         for (const t of timers) clearInterval(t);
         worker?.stop();
         await http?.close();
-        // Running jobs get a grace period, then are released for another worker to retry.
-        await platform.queue.stop({ timeoutMs: 20_000 });
+        // Running jobs get a grace period, then are released for another worker to retry and
+        // their ffmpeg processes are killed.
+        await platform.queue.stop({ timeoutMs: config.shutdownGraceSec * 1000 });
+        await worker?.abortRunning();
         // Plays recorded in the last second are still in memory: write them while the db is open.
         await services.analytics.close();
         await platform.cache.close();

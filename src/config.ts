@@ -31,6 +31,8 @@ export interface Config {
   workerConcurrency: number;
   /** Seconds without a heartbeat after which a transcode job's worker is presumed dead. */
   transcodeStallSec: number;
+  /** On SIGTERM, how long running jobs may finish before they are released to other workers. */
+  shutdownGraceSec: number;
   /** HMAC key for signed media URLs and nothing else; generated into DATA_DIR when unset. */
   mediaSigningSecret?: string;
   logLevel: string;
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     maxDurationSec: int(merged, 'MAX_DURATION_SEC', 12 * 3600, 1),
     workerConcurrency: int(merged, 'WORKER_CONCURRENCY', Math.max(1, Math.floor(availableParallelism() / 2)), 0, 64),
     transcodeStallSec: int(merged, 'TRANSCODE_STALL_SEC', 60, 2, 3600),
+    shutdownGraceSec: int(merged, 'SHUTDOWN_GRACE_SEC', 20, 1, 3600),
     mediaSigningSecret: secret,
     logLevel,
   };

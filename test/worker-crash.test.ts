@@ -68,14 +68,14 @@ describe('a transcode interrupted mid-job', () => {
     }
   });
 
-  test('a worker process killed mid-job: another worker picks the job up and the video becomes ready exactly once', async () => {
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) test(`a worker process stopped with ${signal} mid-job: another worker takes the job over and the video becomes ready exactly once`, async () => {
     const dir = await tempDir('kinema-kill-worker-');
     const db = await createServerDatabase();
     await ensureRedis();
     // Several processes share state only through the engines: PostgreSQL, Redis and the object store.
     const env = {
       DATA_DIR: join(dir, 'data'), DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:`, TRANSCODE_STALL_SEC: '3', WORKER_CONCURRENCY: '1',
+      REDIS_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:`, TRANSCODE_STALL_SEC: '3', WORKER_CONCURRENCY: '1', SHUTDOWN_GRACE_SEC: '1',
     };
     const api = await spawnKinema('api', { ...env, PORT: String(await freePort()) });
     const workerA = await spawnKinema('worker', { ...env, PORT: '0' });
@@ -92,7 +92,9 @@ describe('a transcode interrupted mid-job', () => {
         const pids = childrenNamed(workerA.child.pid!, 'ffmpeg');
         return pids.length > 0 && pids;
       }, 'worker A to run ffmpeg');
-      await workerA.stop('SIGKILL');
+      const exitCode = await workerA.stop(signal);
+      // SIGTERM: a clean exit after the grace period, job handed back. SIGKILL: the heartbeat stops.
+      if (signal === 'SIGTERM') assert.equal(exitCode, 0, workerA.output());
       await until(() => !isAlive(ffmpegPid!), 'the orphaned ffmpeg to exit', 30_000);
       const mid = await call('GET', `/api/v1/videos/${id}`, undefined, token);
       assert.equal(mid.status, 'processing', 'nothing half-published after the crash');

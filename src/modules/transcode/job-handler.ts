@@ -43,6 +43,9 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps) {
   const stallAfterSec = deps.stallAfterSec ?? 60;
   const heartbeatMs = (deps.heartbeatSec ?? 5) * 1000;
   let reaper: NodeJS.Timeout | undefined;
+  // In-flight jobs: their abort switch and their completion, so shutdown can stop and await them.
+  const running = new Map<AbortController, Promise<unknown>>();
+  let shuttingDown = false;
 
   /** Removes version prefixes left by earlier, interrupted attempts. */
   async function removeStaleVersions(videoId: string, keep: string | null) {
@@ -62,6 +65,8 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps) {
     const version = `v${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     const scratch = await mkdtemp(join(deps.workDir, `${videoId}-`));
     const abort = new AbortController();
+    let settle!: () => void;
+    running.set(abort, new Promise<void>((r) => (settle = r)));
     let progress = 0;
     const beat = setInterval(() => {
       deps.lifecycle.heartbeat(videoId, job.id, progress).then(
@@ -95,6 +100,10 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps) {
       deps.metrics.jobDuration.observe({ queue: TRANSCODE_QUEUE }, (Date.now() - started) / 1000);
       log.info({ videoId, version, rungs: out.renditions.map((r) => r.label), seconds: (Date.now() - started) / 1000 }, 'video ready');
     } catch (err) {
+      if (shuttingDown) {
+        // Released, not failed: pg-boss already handed the job back for another worker to retry.
+        return void log.info({ videoId }, 'transcode interrupted by shutdown; job released');
+      }
       if (isPermanentFailure(err)) {
         await deps.lifecycle.markFailed(videoId, (err as Error).message);
         deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'rejected' });
@@ -107,6 +116,8 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps) {
       deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'error' });
       throw err; // the queue retries with backoff
     } finally {
+      running.delete(abort);
+      settle();
       clearInterval(beat);
       await rm(scratch, { recursive: true, force: true });
     }
@@ -133,8 +144,16 @@ export function createTranscodeWorker(deps: TranscodeWorkerDeps) {
       reaper = setInterval(() => reap().catch((err: unknown) => log.error({ err }, 'reaper failed')), Math.max(1000, (stallAfterSec * 1000) / 4));
       reaper.unref();
     },
+    /** Stops the reaper. Jobs keep running until `abortRunning`. */
     stop() {
       clearInterval(reaper);
+    },
+    /** Kills the ffmpeg of every job still running (after the shutdown grace period). */
+    async abortRunning() {
+      shuttingDown = true;
+      const pending = [...running.values()];
+      for (const abort of running.keys()) abort.abort(new Error('worker shutting down'));
+      await Promise.allSettled(pending);
     },
   };
 }
