@@ -59,7 +59,11 @@ describe('a transcode interrupted mid-job', () => {
         return (v.status === 'ready' || v.status === 'failed') && v;
       }, 'the retry to finish');
       assert.equal(video.status, 'ready', video.failureReason);
-      const { rows } = await app.platform.database.sql.query<{ retry_count: number; state: string }>("SELECT retry_count, state FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [id]);
+      // pg-boss marks the job completed just after the handler returns: wait for that too.
+      const rows = await until(async () => {
+        const r = await app.platform.database.sql.query<{ retry_count: number; state: string }>("SELECT retry_count, state FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [id]);
+        return r.rows.every((j) => j.state !== 'active') && r.rows;
+      }, 'the job to be marked done');
       assert.deepEqual(rows.map((r) => [r.state, r.retry_count]), [['completed', 1]], 'one job, completed on its second try');
       const versions = new Set((await app.platform.store.list(`media/${id}/`)).map((k) => k.split('/')[2]));
       assert.equal(versions.size, 1, 'the interrupted try left no half-written version behind');
