@@ -72,6 +72,8 @@ if (!has('ffmpeg') || !has('ffprobe')) aptInstall('ffmpeg', 'ffmpeg (the transco
 if (forTests) {
   // 4. A real browser for the end-to-end tests.
   if (!existsSync('/usr/bin/chromium')) aptInstall('chromium', 'Chromium (for the browser tests)');
+  // nginx, for the edge-cache tests (the config `kinema edge-config` generates, run for real).
+  if (!has('nginx', ['-v'])) aptInstall('nginx', 'nginx (for the edge cache tests)');
   // 5. The PostgreSQL and Redis servers the contract tests run against (started if down).
   if (!(await isListening(5432))) {
     if (existsSync('/etc/postgresql')) {

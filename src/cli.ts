@@ -13,6 +13,8 @@ Commands:
   worker                transcode workers
   migrate               apply database migrations and exit
   transcode IN --out D  validate and transcode a file to an HLS ladder in D, offline
+  edge-config           print an nginx edge-cache config for the origins
+                        [--origin host:port ...] [--listen 8081] [--cache-dir DIR] [--max-size 50g]
 
 Every setting is an environment variable or the matching flag (--port 9000 = PORT=9000):
   PORT, HOST, DATA_DIR, PUBLIC_URL, MEDIA_BASE_URL, DATABASE_URL, DATABASE_REPLICA_URL,
@@ -75,6 +77,18 @@ async function main(args: string[]): Promise<number | undefined> {
   if (command === 'transcode') {
     const { runTranscodeCommand } = await import('./modules/transcode/index.js');
     return runTranscodeCommand(rest);
+  }
+  if (command === 'edge-config') {
+    const { renderEdgeConfig } = await import('./modules/delivery/index.js');
+    const origins = rest.flatMap((a, i) => (rest[i - 1] === '--origin' ? [a] : []));
+    const flag = (name: string, fallback: string) => rest[rest.indexOf(`--${name}`) + 1] && rest.includes(`--${name}`) ? rest[rest.indexOf(`--${name}`) + 1]! : fallback;
+    process.stdout.write(renderEdgeConfig({
+      origins: origins.length ? origins : ['127.0.0.1:8080'],
+      listenPort: Number(flag('listen', '8081')),
+      cacheDir: flag('cache-dir', '/var/cache/kinema-edge'),
+      maxCacheSize: flag('max-size', '50g'),
+    }));
+    return 0;
   }
   process.stderr.write(`Unknown command "${command}". Run "kinema help".\n`);
   return 1;

@@ -10,3 +10,4 @@ export { registerOriginRoutes } from './origin-routes.js';
 export { signMediaToken, verifyMediaToken, tokenExpiry, type TokenCheck } from './signed-url.js';
 export { parseMediaPath, mediaPathFor, type MediaPath } from './media-path.js';
 export { recommendRendition, readClientHints, type ClientHints, type RungForChoice } from './rendition-choice.js';
+export { renderEdgeConfig, type EdgeConfigOptions } from './edge-config.js';
