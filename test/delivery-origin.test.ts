@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
-import { createVideo, playlistUris, rawRequest, readyVideo, testLadder } from './delivery-support.js';
+import { createVideo, playlistUris, rawRequest, readyVideo, testLadder } from './support/delivery.js';
 
 // The embedded origin's HTTP contract (headers, ranges, conditionals, CORS, path safety). It is
 // engine-independent, so it runs on the embedded engine only; the play suite covers both.

@@ -5,7 +5,8 @@ import { ENGINES } from './support/databases.js';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { mediaSigningSecret } from '../src/app.js';
 import { signMediaToken } from '../src/modules/delivery/index.js';
-import { createVideo, eventually, lifecycleOf, playlistUris, publishLadder, readyVideo, startProcessing, testLadder } from './delivery-support.js';
+import { createVideo,  lifecycleOf, playlistUris, publishLadder, readyVideo, startProcessing, testLadder } from './support/delivery.js';
+import { until } from './support/poll.js';
 
 const MIME: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl', mp4: 'video/mp4', m4s: 'video/iso.segment', jpg: 'image/jpeg', vtt: 'text/vtt',
@@ -139,7 +140,7 @@ for (const engine of ENGINES) {
       assert.equal((await app.api('GET', `/api/v1/videos/${v.id}/play`, { token: owner.token })).status, 200);
       assert.equal((await app.api('GET', `/api/v1/videos/${v.id}/play?bandwidth=100000`)).status, 200);
       const db = app.platform.database.db;
-      const events = await eventually(async () => {
+      const events = await until(async () => {
         const rows = await db.selectFrom('events').selectAll().where('videoId', '=', v.id).orderBy('id').execute();
         return rows.length === 2 && rows;
       }, 'two video_play events');

@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { startEdge, type Edge } from './support/nginx.js';
-import { readyVideo } from './delivery-support.js';
+import { readyVideo } from './support/delivery.js';
 
 /** nginx, configured by `kinema edge-config`, caching the origin's media. */
 describe('nginx edge in front of the origin', () => {

@@ -8,6 +8,7 @@ import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { tempDir } from './support/services.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
+import { until } from './support/poll.js';
 
 async function sha256(stream: NodeJS.ReadableStream): Promise<string> {
   const hash = createHash('sha256');
@@ -15,15 +16,6 @@ async function sha256(stream: NodeJS.ReadableStream): Promise<string> {
   return hash.digest('hex');
 }
 
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('resumable uploads (tus)', () => {
   let app: TestApp;

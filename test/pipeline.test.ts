@@ -6,16 +6,8 @@ import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { tempDir } from './support/services.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
+import { until } from './support/poll.js';
 
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function readText(app: TestApp, key: string): Promise<string> {
   const obj = await app.platform.store.get(key);

@@ -8,16 +8,8 @@ import { ensureRedis, freePort, startS3Server, tempDir } from './support/service
 import { spawnKinema, type KinemaProcess } from './support/process.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
+import { until } from './support/poll.js';
 
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /**
  * The scale-out shape on real engines: two api and two worker processes sharing PostgreSQL, Redis

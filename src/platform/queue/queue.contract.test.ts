@@ -5,16 +5,8 @@ import { createLogger } from '../log.js';
 import type { DatabaseHandle } from '../db/index.js';
 import { createPgBossQueue } from './pg-boss.js';
 import type { JobQueue } from './port.js';
+import { until } from '../../../test/support/poll.js';
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 for (const engine of ENGINES) {
   describe(`job queue (pg-boss) on ${engine}`, () => {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { createLifecycle, videoCacheKey, type Lifecycle } from '../src/modules/catalog/index.js';
-import { transcodeFile, type HlsOutput } from '../src/modules/transcode/index.js';
-import type { TestApp } from './support/app.js';
-import { tempDir } from './support/services.js';
-import { makeClip } from './fixtures/media.js';
+import { createLifecycle, videoCacheKey, type Lifecycle } from '../../src/modules/catalog/index.js';
+import { transcodeFile, type HlsOutput } from '../../src/modules/transcode/index.js';
+import type { TestApp } from './app.js';
+import { tempDir } from './services.js';
+import { makeClip } from '../fixtures/media.js';
 
 /**
  * Shared set-up of the delivery suites: a real ladder (ffmpeg on a 2-second 160x90 clip, made
@@ -98,15 +98,4 @@ export function playlistUris(text: string): string[] {
     else for (const m of line.matchAll(/URI="([^"]+)"/g)) uris.push(m[1]!);
   }
   return uris;
-}
-
-/** Polls `fn` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { freePort } from '../support/services.js';
+
+/**
+ * A real Kinema for browser tests and the TTFF bench: the web app freshly built into dist/web,
+ * then api + worker in one process with its own DATA_DIR on a free port.
+ */
+
+const webConfig = fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url));
+
+/** Builds web/ into dist/web (what `npm run build` does for the web app). */
+export async function buildWebApp(): Promise<void> {
+  await build({ configFile: webConfig, logLevel: 'warn' });
+}
+
+/**
+ * PUBLIC_URL must carry the real port: media URLs in play responses are built from it, and with
+ * PORT=0 it would say "localhost:0". So we pick a free port first.
+ */
+export async function startWebKinema(opts: { build?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
+  if (opts.build !== false) await buildWebApp();
+  const port = await freePort();
+  return startTestApp({
+    roles: { api: true, worker: true },
+    env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...opts.env },
+  });
+}
+
+/** Polls `fn` until it returns a truthy value or the deadline passes (no fixed sleeps). */
+export async function until<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 180_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
