@@ -1,6 +1,7 @@
 import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import fastifyStatic from '@fastify/static';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './platform/log.js';
@@ -17,7 +18,7 @@ import { createIdentityService, registerAuthHook, registerIdentityRoutes } from 
 import { createCatalogService, createLifecycle, registerCatalogRoutes } from './modules/catalog/index.js';
 import { createIngestService, registerIngestRoutes, TRANSCODE_QUEUE, UPLOADS_PATH } from './modules/ingest/index.js';
 import { createTranscodeWorker, TRANSCODE_QUEUE_SETTINGS } from './modules/transcode/job-handler.js';
-import { createDeliveryService, registerOriginRoutes, registerPlayRoutes } from './modules/delivery/index.js';
+import { createDeliveryService, registerOriginRoutes, registerPlayRoutes, registerWatchPage } from './modules/delivery/index.js';
 import { createEventRecorder } from './modules/analytics/index.js';
 
 export interface Roles {
@@ -80,6 +81,28 @@ function buildCache(config: Config, log: Logger): Cache {
   return createCache({ kind: 'memory', maxEntries: 50_000, maxTtlSec: 2 });
 }
 
+/** A port the OS considers free right now (PORT=0: tests and throwaway instances). */
+function pickFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The config with a concrete port. URLs derived from PORT=0 ("http://localhost:0") would send
+ * players nowhere, so they follow the real port; explicitly configured URLs are kept.
+ */
+function withPort(config: Config, port: number): Config {
+  const derived = 'http://localhost:0';
+  const fix = (u: string) => (u === derived ? `http://localhost:${port}` : u);
+  return { ...config, port, publicUrl: fix(config.publicUrl), mediaBaseUrl: fix(config.mediaBaseUrl) };
+}
+
 /** The HMAC key for signed media URLs: configured, or generated once into DATA_DIR. */
 export function mediaSigningSecret(config: Config): string {
   if (config.mediaSigningSecret) return config.mediaSigningSecret;
@@ -126,6 +149,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl}${UPLOADS_PATH}`, posterUrlFor: services.delivery.posterUrlFor });
   registerIngestRoutes(app, services.ingest);
   registerPlayRoutes(app, services.delivery);
+  if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'));
   registerOriginRoutes(app, services.delivery, p.store);
   registerHealthRoute(app, {
     database: async () => ((await p.database.sql.query('SELECT 1 AS ok')).rows.length ? 'ok' : 'down'),
@@ -161,6 +185,7 @@ function buildServices(p: Platform) {
  */
 export async function startKinema(config: Config, roles: Roles, opts: StartOptions = {}): Promise<RunningApp> {
   const log = opts.log ?? createLogger(config.logLevel);
+  if (roles.api && config.port === 0) config = withPort(config, await pickFreePort(config.host));
   const platform = await buildPlatform(config, log);
   const services = buildServices(platform);
   const timers: NodeJS.Timeout[] = [];

@@ -11,3 +11,4 @@ export { signMediaToken, verifyMediaToken, tokenExpiry, type TokenCheck } from '
 export { parseMediaPath, mediaPathFor, type MediaPath } from './media-path.js';
 export { recommendRendition, readClientHints, type ClientHints, type RungForChoice } from './rendition-choice.js';
 export { renderEdgeConfig, type EdgeConfigOptions } from './edge-config.js';
+export { registerWatchPage, renderWatchPage } from './watch-page.js';

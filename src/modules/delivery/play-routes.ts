@@ -2,7 +2,7 @@ import type { HttpServer } from '../../platform/http/server.js';
 import { responses } from '../../platform/http/schemas.js';
 import { readClientHints } from './rendition-choice.js';
 import { PlayFailed, PlayPending, PlayQuery, PlayReady, VideoIdParams } from './schemas.js';
-import type { DeliveryService } from './service.js';
+import type { DeliveryService, PlayResult } from './service.js';
 
 // Chromium sends these only to origins that asked for them (and only over HTTPS), from the next
 // request on; the first play uses the User-Agent alone.
@@ -25,17 +25,27 @@ export function registerPlayRoutes(app: HttpServer, delivery: DeliveryService) {
     const result = await delivery.play(req.params.id, req.principal, readClientHints(req.headers, req.query));
     // Every answer is per viewer (signed URLs, hints) and counts a view: nothing may cache it.
     reply.header('cache-control', 'no-store').header('accept-ch', ACCEPT_CH).header('vary', VARY);
-    switch (result.kind) {
-      case 'ready':
-        return reply.status(200).send(result.playback);
-      case 'pending':
-        return reply.status(202).header('retry-after', '5').send({ status: result.status, progress: result.progress });
-      case 'failed':
-        return reply.status(422).send({
+    const answer = playAnswer(result);
+    return reply.status(answer.status).headers(answer.headers).send(answer.body);
+  });
+}
+
+/** The HTTP answer for a play result: shared by the play API and the server-rendered watch page. */
+export function playAnswer(result: PlayResult): { status: number; headers: Record<string, string>; body: unknown } {
+  switch (result.kind) {
+    case 'ready':
+      return { status: 200, headers: {}, body: result.playback };
+    case 'pending':
+      return { status: 202, headers: { 'retry-after': '5' }, body: { status: result.status, progress: result.progress } };
+    case 'failed':
+      return {
+        status: 422,
+        headers: {},
+        body: {
           status: 'failed' as const,
           failureReason: result.failureReason,
           error: { code: 'VIDEO_FAILED', message: `This video could not be processed: ${result.failureReason}` },
-        });
-    }
-  });
+        },
+      };
+  }
 }

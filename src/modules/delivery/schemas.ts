@@ -23,6 +23,7 @@ export const PlayReady = Type.Object({
     bandwidth: Type.Integer({ description: 'Peak bit/s (HLS BANDWIDTH), audio included' }),
     url: Url('The rung\'s media playlist'),
   })),
+  audioUrl: Type.Union([Url('The audio rendition\'s media playlist'), Type.Null()]),
   recommendedRendition: Type.Union([Type.String(), Type.Null()], { description: 'Label of the rung to start on, from client hints' }),
   posterUrl: Type.Union([Url('Poster image'), Type.Null()]),
   storyboardUrl: Type.Union([Url('WebVTT storyboard of scrub-bar thumbnails'), Type.Null()]),

@@ -49,6 +49,8 @@ export interface ReadyPlayback {
   duration: number;
   hlsManifest: string;
   renditions: PlayableRendition[];
+  /** The audio rendition's media playlist (null for silent videos), so players can prefetch it. */
+  audioUrl: string | null;
   recommendedRendition: string | null;
   posterUrl: string | null;
   storyboardUrl: string | null;
@@ -107,6 +109,8 @@ export function createDeliveryService(deps: DeliveryDeps) {
       duration: v.duration,
       hlsManifest: url(v.masterPath),
       renditions: v.renditions.map((r) => ({ label: r.label, width: r.width, height: r.height, bandwidth: r.bandwidthBps, url: url(r.playlist) })),
+      // The ladder layout (transcode module): one audio group at audio/index.m3u8.
+      audioUrl: v.hasAudio ? url('audio/index.m3u8') : null,
       recommendedRendition: recommendRendition(v.renditions, hints) ?? null,
       posterUrl: v.posterPath ? url(v.posterPath) : null,
       storyboardUrl: v.storyboardPath ? url(v.storyboardPath) : null,

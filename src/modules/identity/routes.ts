@@ -21,7 +21,8 @@ export const toUserJson = (u: UserRecord, withEmail = false) => ({
 export function registerAuthHook(app: HttpServer, identity: IdentityService) {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/api/')) return;
+    // The API, and the watch page, whose first response carries the play answer.
+    if (!req.url.startsWith('/api/') && !req.url.startsWith('/watch/')) return;
     const found = readToken(req);
     if (!found) return;
     const principal = await identity.authenticate(found.token);

@@ -9,12 +9,18 @@ const sizes = (width: number, height: number, frameRate?: FrameRate) =>
   plan(width, height, frameRate).rungs.map((r) => `${r.label} ${r.width}x${r.height}`);
 
 describe('planLadder', () => {
-  test('a 1080p landscape source gets 1080p down to 240p', () => {
-    assert.deepEqual(sizes(1920, 1080), ['1080p 1920x1080', '720p 1280x720', '480p 854x480', '360p 640x360', '240p 426x240']);
+  test('a 1080p landscape source gets a 4-rung ladder, 1080p down to 360p', () => {
+    assert.deepEqual(sizes(1920, 1080), ['1080p 1920x1080', '720p 1280x720', '480p 854x480', '360p 640x360']);
+  });
+
+  test('240p is the floor only below 1080p', () => {
+    assert.deepEqual(sizes(1280, 720).map((s) => s.split(' ')[0]), ['720p', '480p', '360p', '240p']);
+    assert.deepEqual(sizes(1920, 800).map((s) => s.split(' ')[0]), ['720p', '480p', '360p', '240p']);
+    assert.deepEqual(sizes(1000, 1000).map((s) => s.split(' ')[0]), ['1000p', '720p', '480p', '360p']);
   });
 
   test('a portrait source is labelled by its shorter side and stays portrait', () => {
-    assert.deepEqual(sizes(1080, 1920), ['1080p 1080x1920', '720p 720x1280', '480p 480x854', '360p 360x640', '240p 240x426']);
+    assert.deepEqual(sizes(1080, 1920), ['1080p 1080x1920', '720p 720x1280', '480p 480x854', '360p 360x640']);
   });
 
   test('a rotated source is planned from its display size (validate swaps it)', () => {

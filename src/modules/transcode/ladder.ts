@@ -32,6 +32,13 @@ export const MAXRATE_KBPS_30FPS: Readonly<Record<number, number>> = {
 
 /** At most this many rungs: each costs encode time, and players rarely use more. */
 export const MAX_RUNGS = 5;
+/**
+ * 240p is the floor only of ladders that would otherwise have at most this many rungs (sources
+ * below 1080p). A 1080p source gets 1080/720/480/360: its 360p rung (≤ 800 kbit/s) already serves
+ * slow links, and 240p cost 1.5 s of 46 s CPU (3%) on the 20 s 1080p bench for a rung players
+ * rarely pick on a network fast enough to be watching a 1080p upload.
+ */
+export const MAX_RUNGS_WITH_240P = 4;
 /** Apple HLS authoring spec: keyframes every 2 s; segments are 2 GOPs. */
 export const GOP_SEC = 2;
 export const SEGMENT_SEC = 4;
@@ -46,7 +53,7 @@ const MAX_FPS = 60;
  * Plan the ladder for a validated source: never upscale, keep the aspect ratio and display
  * orientation, even dimensions, one frame rate (≤ 60) and one GOP length for every rung.
  *
- * @example planLadder(source).rungs.map((r) => r.label) // ['1080p', '720p', '480p', '360p', '240p']
+ * @example planLadder(source).rungs.map((r) => r.label) // ['1080p', '720p', '480p', '360p']
  */
 export function planLadder(source: Pick<ValidatedSource, 'width' | 'height' | 'frameRate'>): LadderPlan {
   const frameRate = capFrameRate(source.frameRate);
@@ -84,13 +91,13 @@ export function chooseShortSides(sourceShort: number): number[] {
 }
 
 /**
- * Reduce to `max` rungs. First drop 240p (360p is a good enough floor when the source is big),
- * then the interior rung whose removal leaves the smallest step between neighbours (ties: the
+ * Reduce to `max` rungs. First drop 240p when there are more than MAX_RUNGS_WITH_240P rungs (360p
+ * is a good enough floor when the source is big), then the interior rung whose removal leaves the smallest step between neighbours (ties: the
  * higher, more expensive one). A 2160p source thus gets 2160/1080/720/480/360.
  */
 function thinRungs(sides: number[], max: number): number[] {
   const kept = [...sides];
-  if (kept.length > max && kept[kept.length - 1] === 240) kept.pop();
+  if (kept.length > Math.min(max, MAX_RUNGS_WITH_240P) && kept[kept.length - 1] === 240) kept.pop();
   while (kept.length > max) {
     let bestIndex = 1;
     let bestStep = Infinity;

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import type { HttpServer } from '../../platform/http/server.js';
+import { isAppError } from '../../platform/errors.js';
+import { readClientHints } from './rendition-choice.js';
+import { playAnswer } from './play-routes.js';
+import type { DeliveryService, ReadyPlayback } from './service.js';
+
+const WATCH_PATH = /^\/watch\/([A-Za-z0-9_-]{11})\/?(?:\?.*)?$/;
+
+/** JSON that is safe inside a <script> element (no `</script>`, no `<!--`). */
+const scriptSafeJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+
+/**
+ * Preload hints for what the player fetches first: the master, the lowest rung and audio
+ * playlists and their init segments. They download while the page's scripts do.
+ */
+export function preloadLinks(p: ReadyPlayback): string[] {
+  const lowest = [...p.renditions].sort((a, b) => a.bandwidth - b.bandwidth)[0];
+  const playlists = [p.hlsManifest, lowest?.url, p.audioUrl].filter((u): u is string => !!u);
+  const inits = [lowest?.url, p.audioUrl].filter((u): u is string => !!u).map((u) => u.replace(/index\.m3u8$/, 'init.mp4'));
+  return [...playlists, ...inits].map((href) => `<link rel="preload" as="fetch" crossorigin href="${attr(href)}">`);
+}
+
+/**
+ * The watch page's first response carries its play answer inline (no extra round trip before the
+ * player can start) plus preload hints for the first media requests.
+ */
+export function renderWatchPage(indexHtml: string, answer: { status: number; body: unknown }): string {
+  const links = answer.status === 200 ? preloadLinks(answer.body as ReadyPlayback) : [];
+  const inline = `<script id="kinema-play" type="application/json" data-status="${answer.status}">${scriptSafeJson(answer.body)}</script>`;
+  return indexHtml.replace('</head>', `${links.join('')}${inline}</head>`);
+}
+
+/** `GET /watch/:id`: index.html with the play answer inlined (see renderWatchPage). */
+export function registerWatchPage(app: HttpServer, delivery: DeliveryService, indexHtmlPath: string) {
+  const indexHtml = readFileSync(indexHtmlPath, 'utf8');
+  app.get('/watch/:id', { schema: { hide: true } }, async (req, reply) => {
+    const id = (req.params as { id: string }).id;
+    let answer: { status: number; body: unknown };
+    if (!WATCH_PATH.test(req.url)) {
+      answer = { status: 404, body: { error: { code: 'VIDEO_NOT_FOUND', message: 'No such video.' } } };
+    } else {
+      try {
+        answer = playAnswer(await delivery.play(id, req.principal, readClientHints(req.headers, {})));
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        answer = { status: err.status, body: { error: { code: err.code, message: err.message } } };
+      }
+    }
+    // Per viewer (signed URLs for private videos) and it counted a view: never cached.
+    return reply.type('text/html').header('cache-control', 'no-store').send(renderWatchPage(indexHtml, answer));
+  });
+}

@@ -1,0 +1,29 @@
+import './styles/app.css';
+import { mountSiteHeader } from './components/site-header.js';
+import { useRouter } from './navigation.js';
+import { createRouter, type Route } from './router.js';
+import { loadSession } from './session.js';
+
+/**
+ * Boots the app: the header, the session and the router. Pages are separate chunks, loaded on
+ * first visit. On watch URLs, boot/fast-start.ts (inlined into index.html) has already sent the
+ * play request, preloaded the watch chunk and started fetching the first media.
+ */
+const routes: Route[] = [
+  { path: '/', load: () => import('./pages/home.js') },
+  { path: '/watch/:id', load: () => import('./pages/watch.js') },
+  { path: '/upload', load: () => import('./pages/upload.js') },
+  { path: '/login', load: () => import('./pages/login.js') },
+  { path: '/signup', load: () => import('./pages/signup.js') },
+  { path: '/me/videos', load: () => import('./pages/my-videos.js') },
+];
+const notFound = () => import('./pages/not-found.js');
+
+const outlet = document.getElementById('main')!;
+const header = document.getElementById('site-header')!;
+
+const router = createRouter(routes, notFound, outlet, (path) => header.dispatchEvent(new CustomEvent('navigate', { detail: path })));
+useRouter(router);
+mountSiteHeader(header);
+router.start();
+void loadSession();

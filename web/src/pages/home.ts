@@ -1,0 +1,70 @@
+import { api, ApiError } from '../api.js';
+import { messagePanel } from '../components/message-panel.js';
+import { videoGrid, videoGridSkeleton } from '../components/video-card.js';
+import { h, replaceChildren } from '../dom.js';
+import { setTitle } from '../navigation.js';
+import type { PageContext } from '../router.js';
+import type { Video } from '../types.js';
+
+/** Home: the newest uploads (with "Show more") and the most watched. */
+export async function render({ outlet, signal }: PageContext): Promise<void> {
+  setTitle();
+  const body = h('div', { class: 'home-body' }, videoGridSkeleton());
+  outlet.append(h('h1', { class: 'visually-hidden' }, 'Kinema — videos'), body);
+
+  async function load(): Promise<void> {
+    replaceChildren(body, videoGridSkeleton());
+    body.setAttribute('aria-busy', 'true');
+    try {
+      const [newest, popular] = await Promise.all([
+        api.listVideos({ sort: 'newest', limit: 12 }, signal),
+        api.listVideos({ sort: 'popular', limit: 8 }, signal),
+      ]);
+      if (signal.aborted) return;
+      body.removeAttribute('aria-busy');
+      if (newest.items.length === 0) {
+        replaceChildren(body, messagePanel({
+          title: 'No videos yet — upload the first one',
+          body: 'Kinema turns any video you upload into adaptive streams that start fast on every screen.',
+          actions: h('a', { href: '/upload', class: 'btn btn-primary' }, 'Upload a video'),
+        }));
+        return;
+      }
+      replaceChildren(body,
+        newestSection(newest.items, newest.nextCursor, signal),
+        popular.items.some((v) => v.viewCount > 0) && section('popular', 'Popular', videoGrid(popular.items, 'Popular videos')),
+      );
+    } catch (err) {
+      if (signal.aborted) return;
+      body.removeAttribute('aria-busy');
+      replaceChildren(body, messagePanel({ tone: 'error', title: 'Could not load videos', body: (err as ApiError).message, onRetry: () => void load() }));
+    }
+  }
+  await load();
+}
+
+function section(id: string, title: string, ...content: (Node | false | null)[]): HTMLElement {
+  return h('section', { class: 'home-section', 'aria-labelledby': `${id}-heading` }, h('h2', { class: 'section-title', id: `${id}-heading` }, title), content);
+}
+
+function newestSection(items: Video[], cursor: string | null, signal: AbortSignal): HTMLElement {
+  const grid = videoGrid(items, 'Newest videos');
+  const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: !cursor }, 'Show more');
+  more.addEventListener('click', async () => {
+    if (!cursor) return;
+    more.disabled = true;
+    more.textContent = 'Loading…';
+    try {
+      const page = await api.listVideos({ sort: 'newest', limit: 12, cursor }, signal);
+      grid.append(...videoGrid(page.items, '').children);
+      cursor = page.nextCursor;
+      more.hidden = !cursor;
+      more.textContent = 'Show more';
+    } catch (err) {
+      more.textContent = `${(err as ApiError).message} Try again`;
+    } finally {
+      more.disabled = false;
+    }
+  });
+  return section('newest', 'Newest', grid, h('div', { class: 'more-row' }, more));
+}

@@ -1,0 +1,127 @@
+import Hls, { ErrorTypes, Events } from 'hls.js';
+import { h } from '../dom.js';
+import type { PlayInfo } from '../types.js';
+import { mountControls, type Controls } from './controls.js';
+import { fastStartConfig } from './hls-config.js';
+import { bindShortcuts } from './keyboard.js';
+import { hlsQualitySource, nativeQualitySource, type QualitySource } from './quality.js';
+import { restoreVolume } from './volume-control.js';
+import { saveBandwidthBps } from './bandwidth-memory.js';
+
+export interface PlayerOptions {
+  play: PlayInfo;
+  /** bench/ttff compares our tuned hls.js settings with the library defaults (`?hlsDefaults=1`). */
+  useHlsDefaults: boolean;
+  signal: AbortSignal;
+  /** Called by the error overlay's "Try again": the page fetches a fresh play response. */
+  onReload(): void;
+}
+
+/** Fatal hls.js errors we try to recover from in place before showing the error overlay. */
+const MAX_RECOVERIES = 3;
+
+/**
+ * Mounts the player into `container` and starts playback: hls.js where Media Source Extensions
+ * exist, the browser's own HLS (Safari, iOS) otherwise. Everything is torn down when `signal`
+ * aborts (the visitor leaves the page).
+ */
+export function mountPlayer(container: HTMLElement, opts: PlayerOptions): void {
+  const { play, signal } = opts;
+  const video = h('video', { class: 'player-video', playsinline: true, preload: 'auto', poster: play.posterUrl ?? null, 'aria-label': play.title });
+  video.controls = false;
+  restoreVolume(video);
+  const player = h('div', { class: 'player', 'data-testid': 'player', tabindex: -1 }, video);
+  container.replaceChildren(player);
+
+  let hls: Hls | undefined;
+  let quality: QualitySource;
+  if (Hls.isSupported()) {
+    hls = new Hls(opts.useHlsDefaults ? {} : fastStartConfig(play));
+    // Manifest loading starts while the MediaSource opens, not after.
+    hls.loadSource(play.hlsManifest);
+    hls.attachMedia(video);
+    quality = hlsQualitySource(hls, play.renditions);
+  } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+    video.src = play.hlsManifest;
+    quality = nativeQualitySource(video);
+  } else {
+    container.replaceChildren(h('div', { class: 'player-error', role: 'alert' }, h('p', {}, 'This browser cannot play streaming video. Try a current Chrome, Firefox, Edge or Safari.')));
+    return;
+  }
+
+  markFirstFrame(video, () => quality.playingLabel());
+  if (hls) rememberBandwidth(hls, signal);
+  const controls = mountControls(player, video, { durationSec: play.duration, storyboardUrl: play.storyboardUrl, quality, signal });
+  bindShortcuts(player, video, controls, signal);
+  if (hls) handleHlsErrors(hls, controls, opts.onReload);
+  else video.addEventListener('error', () => controls.showError('The video could not be loaded.', opts.onReload));
+  void autoplay(video, controls);
+
+  signal.addEventListener('abort', () => {
+    hls?.destroy();
+    video.removeAttribute('src');
+    video.load();
+  });
+}
+
+/**
+ * Start playing with sound; where the browser's autoplay policy refuses, start muted and
+ * offer an unmute button; where even that is refused, show the big play button.
+ */
+async function autoplay(video: HTMLVideoElement, controls: Controls): Promise<void> {
+  try {
+    await video.play();
+  } catch (err) {
+    if ((err as DOMException).name !== 'NotAllowedError') return; // AbortError: the page was left or a seek/pause won.
+    video.muted = true;
+    try {
+      await video.play();
+      controls.offerUnmute();
+    } catch {
+      // Even muted autoplay is blocked (data saver, policy): the visitor presses play.
+      controls.offerPlay();
+    }
+  }
+}
+
+function handleHlsErrors(hls: Hls, controls: Controls, reload: () => void): void {
+  let recoveries = 0;
+  hls.on(Events.ERROR, (_event, data) => {
+    if (!data.fatal) return;
+    if (recoveries++ < MAX_RECOVERIES) {
+      if (data.type === ErrorTypes.NETWORK_ERROR) return hls.startLoad();
+      if (data.type === ErrorTypes.MEDIA_ERROR) return hls.recoverMediaError();
+    }
+    const message = data.type === ErrorTypes.NETWORK_ERROR
+      ? 'The video stopped loading. Check your connection and try again.'
+      : 'This video could not be played in this browser.';
+    controls.showError(message, reload);
+  });
+  hls.on(Events.FRAG_BUFFERED, () => (recoveries = 0));
+}
+
+/**
+ * `performance.mark('kinema:first-frame')` when the first frame is presented: what bench/ttff
+ * measures (and the hook a QoE beacon would report).
+ */
+function markFirstFrame(video: HTMLVideoElement, rung: () => string | null): void {
+  const mark = () => {
+    if (performance.getEntriesByName('kinema:first-frame').length === 0) performance.mark('kinema:first-frame');
+    video.dataset.firstFrame = 'true';
+    video.dataset.firstFrameRung = rung() ?? '';
+  };
+  if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(mark);
+  else (video as HTMLVideoElement).addEventListener('playing', mark, { once: true });
+}
+
+/** Keeps hls.js's throughput estimate for the next visit (see bandwidth-memory.ts). */
+function rememberBandwidth(hls: Hls, signal: AbortSignal): void {
+  let lastSavedMs = 0;
+  const save = () => saveBandwidthBps(hls.bandwidthEstimate);
+  hls.on(Events.FRAG_LOADED, () => {
+    if (performance.now() - lastSavedMs < 5000) return;
+    lastSavedMs = performance.now();
+    save();
+  });
+  signal.addEventListener('abort', save);
+}

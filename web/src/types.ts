@@ -1,0 +1,60 @@
+/** Shapes of the Kinema API's JSON (see GET /api/v1/openapi.json). */
+
+export type Visibility = 'public' | 'unlisted' | 'private';
+export type VideoStatus = 'awaiting_upload' | 'uploaded' | 'processing' | 'ready' | 'failed';
+
+export interface User {
+  id: string;
+  username: string;
+  email?: string;
+  role: 'user' | 'admin';
+  createdAt: string;
+}
+
+export interface Video {
+  id: string;
+  title: string;
+  description: string;
+  tags: string[];
+  visibility: Visibility;
+  status: VideoStatus;
+  progress: number;
+  failureReason: string | null;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  owner: { id: string; username: string };
+  viewCount: number;
+  posterUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+  processedAt: string | null;
+  uploadUrl?: string;
+}
+
+export interface VideoList {
+  items: Video[];
+  nextCursor: string | null;
+}
+
+export interface Rendition {
+  label: string;
+  width: number;
+  height: number;
+  bandwidth: number;
+  url: string;
+}
+
+/** 200 reply of GET /api/v1/videos/:id/play. */
+export interface PlayInfo {
+  videoId: string;
+  title: string;
+  description: string;
+  duration: number;
+  hlsManifest: string;
+  renditions: Rendition[];
+  /** A rendition label (e.g. "360p"); tolerated as an index or a rendition object too. */
+  recommendedRendition?: string | number | Partial<Rendition> | null;
+  posterUrl: string | null;
+  storyboardUrl: string | null;
+}

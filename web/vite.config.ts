@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig, transformWithEsbuild, type Plugin, type Rollup } from 'vite';
+
+/**
+ * The browser app. `npm run build` (→ `vite build web`) writes it to dist/web, which the api
+ * serves with an index.html fallback for client-side routes (see buildApi in src/app.ts).
+ * `npx vite web` runs a dev server that proxies the API and media to a running Kinema
+ * (KINEMA_URL, default http://127.0.0.1:8080).
+ */
+const root = fileURLToPath(new URL('.', import.meta.url));
+const target = process.env.KINEMA_URL ?? 'http://127.0.0.1:8080';
+
+/** The watch page's chunk files and the chunks they import (entry excluded), as URLs. */
+function watchChunkUrls(bundle: Rollup.OutputBundle): string[] {
+  const chunks = Object.values(bundle).flatMap((c) => (c.type === 'chunk' ? [c] : []));
+  const byFile = new Map(chunks.map((c) => [c.fileName, c]));
+  const watch = chunks.find((c) => c.facadeModuleId?.endsWith('/src/pages/watch.ts'));
+  if (!watch) throw new Error('watch page chunk not found: was src/pages/watch.ts renamed?');
+  const files = new Set<string>();
+  const visit = (file: string) => {
+    const chunk = byFile.get(file);
+    if (!chunk || chunk.isEntry || files.has(file)) return;
+    files.add(file);
+    chunk.imports.forEach(visit);
+  };
+  visit(watch.fileName);
+  return [...files].map((f) => `/${f}`);
+}
+
+/**
+ * Compiles src/boot/fast-start.ts into a small script inlined in index.html, called with the
+ * watch page's chunk URLs (to modulepreload them: hls.js then downloads in parallel with the
+ * entry chunk, not after it) and the source of its warm-up Worker (the same file compiled with
+ * the worker's entry call). bench/ttff measures what this buys.
+ */
+function inlineFastStart(): Plugin {
+  return {
+    name: 'kinema-inline-fast-start',
+    transformIndexHtml: {
+      order: 'post',
+      async handler(html, ctx) {
+        const chunks = ctx.bundle ? watchChunkUrls(ctx.bundle) : [];
+        const source = readFileSync(join(root, 'src/boot/fast-start.ts'), 'utf8');
+        const compile = async (call: string) =>
+          (await transformWithEsbuild(`${source}\n${call}`, 'fast-start.ts', { format: 'iife', minify: true, target: 'es2019' })).code.trim();
+        const worker = await compile('runFastStartWorker();');
+        const code = await compile(`bootFastStart(${JSON.stringify(chunks)}, ${JSON.stringify(worker)});`);
+        return html.replace('/*FAST_START*/', code.trim());
+      },
+    },
+  };
+}
+
+export default defineConfig({
+  root,
+  plugins: [inlineFastStart()],
+  build: {
+    outDir: '../dist/web',
+    emptyOutDir: true,
+    target: 'es2022',
+    // hls.js alone is ~520 kB minified; it lives in the watch page's chunk, loaded only there.
+    chunkSizeWarningLimit: 640,
+  },
+  server: {
+    proxy: { '/api': target, '/media': target },
+  },
+});
