@@ -61,8 +61,13 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
       ? createObjectStore({ kind: 's3', ...config.s3, log })
       : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects') });
     const cache = buildCache(config, log);
-    const queue = await createPgBossQueue({ sql: database.sql, log });
-    await queue.define(TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS);
+    // pg-boss creates its schema on first start without a lock of its own: processes starting
+    // together on an empty server would race (duplicate schema), so they take turns.
+    const queue = await database.exclusively(async () => {
+      const q = await createPgBossQueue({ sql: database.sql, log });
+      await q.define(TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS);
+      return q;
+    });
     return { config, log, metrics, database, store, cache, queue };
   } catch (err) {
     await database.close();

@@ -101,6 +101,7 @@ for (const engine of ENGINES) {
         duration: out.durationSec,
         hlsManifest: `${CDN}/media/${v.id}/${v.version}/master.m3u8`,
         renditions: out.renditions.map((x) => ({ label: x.label, width: x.width, height: x.height, bandwidth: x.bandwidthBps, url: `${CDN}/media/${v.id}/${v.version}/${x.playlist}` })),
+        audioUrl: `${CDN}/media/${v.id}/${v.version}/audio/index.m3u8`,
         recommendedRendition: '90p',
         posterUrl: `${CDN}/media/${v.id}/${v.version}/thumbs/poster.jpg`,
         storyboardUrl: `${CDN}/media/${v.id}/${v.version}/thumbs/storyboard.vtt`,

@@ -127,7 +127,11 @@ await makeSource();
 const seed = await runSeed();
 
 const outDir = join(work, 'kinema');
+// transcodeToHls only clears the folders it writes; a rung dropped since the last run (240p)
+// would otherwise still be counted in the byte total.
+await rm(outDir, { recursive: true, force: true });
 console.log(`kinema ladder: preset=${tuning.preset} crf=${tuning.crf} x264-params=${tuning.x264Params}`);
+const loadBefore = (await readFile('/proc/loadavg', 'utf8')).split(' ')[0];
 const started = performance.now();
 const cpuBefore = await childCpuSec();
 const out = await transcodeFile(source, outDir, { tuning });
@@ -139,13 +143,15 @@ const thumbsBytes = await dirBytes(join(outDir, 'thumbs'));
 const oursSsim = await ssim720(join(outDir, '720p', 'index.m3u8'));
 
 const speedup = seed.wallSec / oursSec;
-console.log(`\nmachine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${load} at the end, ffmpeg 5.1, source ${durationSec} s 1080p30`);
+/** Best case on 2 idle cores: CPU time spread over both. The realtime target is "≥ 1× on 2 cores". */
+const cpuRealtime = (cpuSec: number) => `${(durationSec / (cpuSec / 2)).toFixed(2)}×`;
+console.log(`\nmachine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), 1-min load average ${loadBefore} before / ${load} after our run, ffmpeg 5.1, source ${durationSec} s 1080p30`);
 console.log(`rungs: ${out.renditions.map((r) => `${r.label} ${r.width}x${r.height} avg ${(r.averageBandwidthBps / 1e3).toFixed(0)} kb/s`).join(', ')}`);
 console.log(`thumbs (poster + storyboard, not counted below): ${(thumbsBytes / 1e3).toFixed(0)} kB\n`);
-console.log('| pipeline | wall time | CPU time | × realtime | total bytes | 720p SSIM |');
-console.log('|---|---:|---:|---:|---:|---:|');
-console.log(`| seed: 4 × ffmpeg, preset medium, MP4 (4 rungs) | ${seed.wallSec.toFixed(1)} s | ${seed.cpuSec.toFixed(1)} s | ${(durationSec / seed.wallSec).toFixed(2)}× | ${mb(seed.bytes)} MB | ${seed.ssim720.toFixed(4)} |`);
-console.log(`| kinema: 1 × ffmpeg, ${tuning.preset} capped CRF ${tuning.crf}, CMAF HLS (${out.renditions.length} rungs) | ${oursSec.toFixed(1)} s | ${oursCpuSec.toFixed(1)} s | ${(durationSec / oursSec).toFixed(2)}× | ${mb(oursBytes)} MB | ${oursSsim.toFixed(4)} |`);
+console.log('| pipeline | wall time | CPU time | × realtime (wall) | × realtime (CPU / 2 cores) | total bytes | 720p SSIM |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+console.log(`| seed: 4 × ffmpeg, preset medium, MP4 (4 rungs) | ${seed.wallSec.toFixed(1)} s | ${seed.cpuSec.toFixed(1)} s | ${(durationSec / seed.wallSec).toFixed(2)}× | ${cpuRealtime(seed.cpuSec)} | ${mb(seed.bytes)} MB | ${seed.ssim720.toFixed(4)} |`);
+console.log(`| kinema: 1 × ffmpeg, ${tuning.preset} capped CRF ${tuning.crf}, CMAF HLS (${out.renditions.length} rungs) | ${oursSec.toFixed(1)} s | ${oursCpuSec.toFixed(1)} s | ${(durationSec / oursSec).toFixed(2)}× | ${cpuRealtime(oursCpuSec)} | ${mb(oursBytes)} MB | ${oursSsim.toFixed(4)} |`);
 console.log(`\nspeedup ${speedup.toFixed(2)}× wall, ${(seed.cpuSec / oursCpuSec).toFixed(2)}× CPU (target ≥ 2.5×); ` +
   `on 2 idle cores ours would need ≥ ${(oursCpuSec / 2).toFixed(1)} s (${(durationSec / (oursCpuSec / 2)).toFixed(2)}× realtime at best); bytes ${(oursBytes / seed.bytes).toFixed(2)}× of seed (target < 1), ` +
   `720p SSIM ${oursSsim.toFixed(4)} (target ≥ 0.98), ${(durationSec / oursSec).toFixed(2)}× realtime (target ≥ 1×)`);

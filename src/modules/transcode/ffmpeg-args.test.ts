@@ -51,10 +51,10 @@ describe('buildTranscodeArgs', () => {
   test('one encoder per rung with the same fixed GOP and no scene-cut keyframes', () => {
     const a = args();
     const gops = a.flatMap((v, i) => (v === '-g' ? [a[i + 1]] : []));
-    assert.deepEqual(gops, ['60', '60', '60', '60', '60']);
-    assert.equal(a.filter((v) => v === '-sc_threshold').length, 5);
-    assert.equal(a.filter((v) => v === 'libx264').length, 5);
-    assert.equal(a.filter((v) => v === '-map_metadata').length, 8, 'every output drops metadata');
+    assert.deepEqual(gops, ['60', '60', '60', '60']);
+    assert.equal(a.filter((v) => v === '-sc_threshold').length, 4);
+    assert.equal(a.filter((v) => v === 'libx264').length, 4);
+    assert.equal(a.filter((v) => v === '-map_metadata').length, 7, 'every output drops metadata');
   });
 
   test('deinterlaces and tone-maps only when the source needs it', () => {
@@ -65,7 +65,8 @@ describe('buildTranscodeArgs', () => {
   });
 
   test('smaller rungs are scaled from a bigger rung, not always from the source', () => {
-    assert.deepEqual(scaleParents(planLadder(source)), [-1, 0, 1, 1, 3]);
+    assert.deepEqual(scaleParents(planLadder(source)), [-1, 0, 1, 1]);
+    assert.deepEqual(scaleParents(planLadder({ ...source, width: 1280, height: 720 })), [-1, 0, 0, 2]);
   });
 
   test('no audio output for a silent source', () => {

@@ -20,15 +20,30 @@ export interface EncoderTuning {
 }
 
 /**
- * Measured with bench/transcode (20 s 1080p30 testsrc2+Mandelbrot, 2 shared cores): veryfast,
- * capped CRF 21 gives 720p SSIM 0.983 with 0.85x the bytes of the seed's 4 x `medium` CRF 23
- * encodes, for 2.8x less CPU. rc-lookahead=20 instead of veryfast's 10 cost 6% more CPU for
- * +0.0004 SSIM, so we keep 10 (stated explicitly so a preset change does not move it).
+ * Measured with bench/transcode (20 s 1080p30 testsrc2+Mandelbrot, 2 shared cores, CPU time =
+ * user+sys of ffmpeg via bench/transcode/experiment.ts). veryfast capped CRF 21 was the start:
+ * 46.6–47.4 s CPU for the 4-rung ladder, 720p SSIM 0.9829, 0.83x the seed's bytes.
+ * On this source the 1080p and 720p rungs run at their `-maxrate` (6000k/3000k), so quality there
+ * is set by how well the encoder spends a fixed rate, and CRF barely moves it (superfast at CRF 20
+ * and 21: identical bytes and SSIM).
+ *
+ * - `subme=1` (veryfast has 2): 34.3 s CPU (−26%), SSIM 0.9823, bytes +2%. Biggest single win.
+ * - `me=dia` (veryfast: hex): a further −1.4 s, SSIM unchanged.
+ * - `partitions=i8x8,i4x4` (no p8x8/b8x8 sub-partitions): a further −2 s, SSIM −0.0004.
+ *   Together: 30.7 s CPU (−35%), 720p SSIM 0.9819, 1080p SSIM 0.9705 (was 0.9722), 0.85x seed bytes.
+ * - Kept `mbtree` (and the lookahead of 10 frames it needs): that set is exactly `superfast` but
+ *   with mbtree, and plain `superfast` (no mbtree) saved only 0.5 s more but dropped 720p SSIM to
+ *   0.9805 with +3% bytes. `mbtree=0` on top of subme=1: SSIM 0.9810, bytes +3%, no CPU saved.
+ *   rc-lookahead=20 cost 6% more CPU for +0.0004 SSIM, so 10 is stated explicitly.
+ * Measured and rejected: `ref=1` (already veryfast's), decoder `-threads 1` (no CPU change, and it
+ * moves decoding onto ffmpeg's single main thread), `-threads 1` per encoder (−3 s CPU at most,
+ * but x264 then runs synchronously on the main thread: wall time doubled, 72 s vs 33 s), bilinear
+ * scaling (no CPU change, 720p SSIM 0.9777).
  */
 export const DEFAULT_TUNING: EncoderTuning = {
   preset: 'veryfast',
   crf: 21,
-  x264Params: 'rc-lookahead=10',
+  x264Params: 'rc-lookahead=10:subme=1:me=dia:partitions=i8x8,i4x4',
 };
 
 export interface TranscodeArgsInput {

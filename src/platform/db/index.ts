@@ -24,8 +24,17 @@ export interface DatabaseHandle {
   /** Runs `fn` on one dedicated session (advisory locks, migrations). */
   withSession<T>(fn: (client: SqlClient) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;
+  /**
+   * Runs `fn` while holding a database-wide start-up lock, so set-up steps of processes starting
+   * at the same moment (e.g. pg-boss creating its schema) run one after another. `fn` may use the
+   * handle's other connections; on the embedded engine there is only one process anyway.
+   */
+  exclusively<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+// Any constant works; it only has to be the same in every Kinema process.
+const STARTUP_LOCK_KEY = 7_461_726_102;
 
 export interface DatabaseOptions {
   /** PostgreSQL server URL; when absent the embedded PGlite engine is used. */
@@ -55,6 +64,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
       sql: embedded.client,
       withSession,
       migrate: () => withSession((c) => runMigrations(c)),
+      exclusively: (fn) => fn(),
       async close() {
         await db.destroy();
         await embedded.close();
@@ -85,6 +95,15 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
     sql: primary.client,
     withSession,
     migrate: () => withSession((c) => runMigrations(c)),
+    exclusively: (fn) =>
+      withSession(async (c) => {
+        await c.query(`SELECT pg_advisory_lock(${STARTUP_LOCK_KEY})`);
+        try {
+          return await fn();
+        } finally {
+          await c.query(`SELECT pg_advisory_unlock(${STARTUP_LOCK_KEY})`);
+        }
+      }),
     async close() {
       // Kysely's destroy ends the pools it wraps.
       await db.destroy();
