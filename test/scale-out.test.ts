@@ -11,6 +11,16 @@ import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
 
 
+/** Waits for processes started together, keeping every one that started so `finally` stops it. */
+async function spawnAll(into: KinemaProcess[], starting: Promise<KinemaProcess>[]): Promise<KinemaProcess[]> {
+  const settled = await Promise.allSettled(starting);
+  const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  into.push(...started);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return started;
+}
+
 /**
  * The scale-out shape on real engines: two api and two worker processes sharing PostgreSQL, Redis
  * and an S3 server, and nothing else (each process gets its own DATA_DIR).
@@ -32,10 +42,8 @@ test('two api and two worker processes on PostgreSQL + Redis + S3 share the work
   const procs: KinemaProcess[] = [];
   try {
     // Started together: migrations must run once under the advisory lock, whoever wins.
-    const apis = await Promise.all([0, 1].map(async (i) => spawnKinema('api', { ...shared, PORT: String(await freePort()), DATA_DIR: join(dir, `api${i}`) })));
-    procs.push(...apis);
-    const workers = await Promise.all([0, 1].map((i) => spawnKinema('worker', { ...shared, PORT: '0', DATA_DIR: join(dir, `worker${i}`) })));
-    procs.push(...workers);
+    const apis = await spawnAll(procs, [0, 1].map(async (i) => spawnKinema('api', { ...shared, PORT: String(await freePort()), DATA_DIR: join(dir, `api${i}`) })));
+    const workers = await spawnAll(procs, [0, 1].map((i) => spawnKinema('worker', { ...shared, PORT: '0', DATA_DIR: join(dir, `worker${i}`) })));
 
     const call = async (base: string, method: string, path: string, body?: unknown, token?: string) => {
       const res = await fetch(`${base}${path}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });

@@ -28,6 +28,10 @@ export async function spawnKinema(role: 'start' | 'api' | 'worker', env: Record<
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Never outlive the test process, whatever path the test took.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const url = `http://127.0.0.1:${env.PORT}`;
   const proc: KinemaProcess = {
     child,
