@@ -12,14 +12,24 @@ const scriptSafeJson = (value: unknown) => JSON.stringify(value).replace(/</g, '
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
 /**
- * Preload hints for what the player fetches first: the master, the lowest rung and audio
- * playlists and their init segments. They download while the page's scripts do.
+ * Preload hints for everything the player fetches before its first frame: the master, the
+ * lowest rung's and the audio playlists, their init segments and first media segments (the
+ * web app starts a first visit on the lowest rung). They download while the page's scripts do.
+ * File names follow the ladder layout (ARCHITECTURE.md): `{rung}/index.m3u8`, `init.mp4`,
+ * `seg_00001.m4s`.
  */
 export function preloadLinks(p: ReadyPlayback): string[] {
   const lowest = [...p.renditions].sort((a, b) => a.bandwidth - b.bandwidth)[0];
-  const playlists = [p.hlsManifest, lowest?.url, p.audioUrl].filter((u): u is string => !!u);
-  const inits = [lowest?.url, p.audioUrl].filter((u): u is string => !!u).map((u) => u.replace(/index\.m3u8$/, 'init.mp4'));
-  return [...playlists, ...inits].map((href) => `<link rel="preload" as="fetch" crossorigin href="${attr(href)}">`);
+  const rungPlaylists = [lowest?.url, p.audioUrl].filter((u): u is string => !!u);
+  // Tokens of signed URLs live in the path, so siblings are a plain file-name swap.
+  const sibling = (playlist: string, file: string) => playlist.replace(/index\.m3u8$/, file);
+  const hrefs = [
+    p.hlsManifest,
+    ...rungPlaylists,
+    ...rungPlaylists.map((u) => sibling(u, 'init.mp4')),
+    ...rungPlaylists.map((u) => sibling(u, 'seg_00001.m4s')),
+  ];
+  return hrefs.map((href) => `<link rel="preload" as="fetch" crossorigin href="${attr(href)}">`);
 }
 
 /**
