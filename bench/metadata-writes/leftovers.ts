@@ -8,6 +8,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseHandle } from '../../src/platform/db/index.js';
+import { isAlive } from '../../src/platform/db/dir-lock.js';
 
 const DB_PREFIX = 'kinema_bench_writes_';
 const DIR_PREFIX = 'kinema-bench-writes-';
@@ -17,15 +18,6 @@ export const benchDatabaseName = () => `${DB_PREFIX}${process.pid}_${Date.now().
 /** Prefix for mkdtemp. */
 export const benchTempPrefix = () => join(tmpdir(), `${DIR_PREFIX}${process.pid}-`);
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but is someone else's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const ownerOf = (name: string, prefix: string) => Number(/^(\d+)[_-]/.exec(name.slice(prefix.length))?.[1] ?? 0);
 

@@ -9,7 +9,7 @@
  * VARIANTS below; each is the production command (buildTranscodeArgs) with one change applied.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -19,6 +19,7 @@ import { probeMedia } from '../../src/modules/transcode/probe.js';
 import { planPoster, planStoryboard } from '../../src/modules/transcode/thumbnails.js';
 import type { LadderPlan } from '../../src/modules/transcode/types.js';
 import { validateSource } from '../../src/modules/transcode/validate.js';
+import { dirBytes } from './dir-bytes.js';
 
 const exec = promisify(execFile);
 const { values, positionals } = parseArgs({
@@ -138,15 +139,6 @@ async function ssimAt(encoded: string, width: number, height: number): Promise<n
   return Number(/SSIM .*All:([\d.]+)/.exec(stderr)?.[1]);
 }
 
-async function dirBytes(dir: string, skip: string[] = []): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (skip.includes(entry.name)) continue;
-    const p = join(dir, entry.name);
-    total += entry.isDirectory() ? await dirBytes(p) : (await stat(p)).size;
-  }
-  return total;
-}
 
 for (let r = 0; r < Number(values.repeat); r++) {
   for (const name of positionals) {

@@ -10,12 +10,13 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { DEFAULT_TUNING, type EncoderTuning } from '../../src/modules/transcode/ffmpeg-args.js';
 import { transcodeFile } from '../../src/modules/transcode/index.js';
+import { dirBytes } from './dir-bytes.js';
 
 const exec = promisify(execFile);
 const SEED_HEIGHTS = [1080, 720, 480, 360];
@@ -110,15 +111,6 @@ async function childCpuSec(): Promise<number> {
   return (Number(fields[13]) + Number(fields[14])) / 100; // USER_HZ is 100 on Linux
 }
 
-async function dirBytes(dir: string, skip: string[] = []): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (skip.includes(entry.name)) continue;
-    const p = join(dir, entry.name);
-    total += entry.isDirectory() ? await dirBytes(p) : (await stat(p)).size;
-  }
-  return total;
-}
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 

@@ -28,13 +28,5 @@ export async function startWebKinema(opts: { build?: boolean; env?: Record<strin
   });
 }
 
-/** Polls `fn` until it returns a truthy value or the deadline passes (no fixed sleeps). */
-export async function until<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 180_000, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+/** Polling with a deadline (no fixed sleeps): the one helper all tests share. */
+export { until } from '../support/poll.js';

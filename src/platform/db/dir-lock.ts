@@ -4,7 +4,8 @@ export interface DirLock {
   release(): void;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (ours or someone else's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
