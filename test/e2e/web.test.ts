@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeClip } from '../fixtures/media.js';
@@ -239,6 +239,43 @@ describe('web app in a browser', () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
     }
+    await context.close();
+  });
+  test('an upload interrupted by a page reload resumes from where it stopped', async () => {
+    const account = await signUpInBrowser('resumer');
+    const { page, context } = account;
+    // 24 MiB of random bytes: big enough to interrupt, and no two chunks alike.
+    const file = join(clipDir, 'long-holiday.mp4');
+    await writeFile(file, randomBytes(24 * 1024 * 1024));
+    // Throttle uploads (2 MiB/s) so the reload lands mid-transfer.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 2 * 1024 * 1024 });
+
+    await page.goto('/upload');
+    await page.locator('#upload-file').setInputFiles(file);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const bar = page.getByRole('progressbar', { name: 'Upload progress' });
+    await until(async () => Number(await bar.getAttribute('aria-valuenow')) >= 34, 'a third of the upload', UI_TIMEOUT_MS * 3);
+    const videoId = await page.evaluate(() => JSON.parse(localStorage.getItem('kinema.pendingUpload')!).videoId as string);
+
+    await page.reload();
+    await page.getByTestId('resume-banner').waitFor();
+    const head = await fetch(`${app.url}/api/v1/uploads/${videoId}`, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0', cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } });
+    const storedOffset = Number(head.headers.get('upload-offset'));
+    assert.ok(storedOffset > 0, 'the server kept the bytes received before the reload');
+
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    const offsets: number[] = [];
+    page.on('request', (req) => req.method() === 'PATCH' && offsets.push(Number(req.headers()['upload-offset'])));
+    await page.locator('#upload-file').setInputFiles(file);
+    await page.getByText('Resuming your earlier upload.').waitFor();
+    await until(async () => ['uploaded', 'processing', 'ready', 'failed'].includes((await app.api('GET', `/api/v1/videos/${videoId}`, { headers: { cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).body.status), 'the upload to complete', UI_TIMEOUT_MS * 3);
+    assert.equal(offsets[0], storedOffset, 'the first request after the reload continued at the stored offset');
+    const stored = await app.platform.store.get(`originals/${videoId}/source`);
+    const hash = createHash('sha256');
+    for await (const chunk of stored!.body) hash.update(chunk as Buffer);
+    assert.equal(hash.digest('hex'), createHash('sha256').update(await readFile(file)).digest('hex'), 'the stored original is the file, byte for byte');
     await context.close();
   });
 });
