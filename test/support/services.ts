@@ -3,7 +3,7 @@
  * they cannot be), an in-process S3 server, dedicated Redis processes a test may kill, and the
  * small utilities those need. Tests that need a server FAIL without it; they never skip.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
@@ -167,13 +167,13 @@ export interface RedisProcess {
  * same `dir` comes back with the data (a restart that keeps stale entries). Killed when the test
  * process exits.
  */
-export async function spawnRedisServer(opts: { port?: number; dir?: string; appendOnly?: boolean } = {}): Promise<RedisProcess> {
+export async function spawnRedisServer(opts: { port?: number; dir?: string; appendOnly?: boolean; extraArgs?: string[] } = {}): Promise<RedisProcess> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? (await tempDir('kinema-redis-'));
   const persistence = opts.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, ...(opts.extraArgs ?? [])],
     { stdio: 'ignore' },
   );
   const killOnExit = () => child.kill('SIGKILL');
@@ -194,6 +194,36 @@ export async function spawnRedisServer(opts: { port?: number; dir?: string; appe
       await exited;
     },
   };
+}
+
+export interface RedisCluster {
+  /** `host:port` seeds, as REDIS_CLUSTER_NODES takes them. */
+  nodes: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Redis Cluster on loopback: `masters` redis-server processes in cluster mode, joined and
+ * given all 16384 hash slots by `redis-cli --cluster create`. Fails loudly when it cannot form.
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+  const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
+  const servers: RedisProcess[] = [];
+  try {
+    for (const port of ports) servers.push(await spawnRedisServer({ port, extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`] }));
+    const nodes = ports.map((p) => `127.0.0.1:${p}`);
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    const formed = await waitFor(() => {
+      const info = spawnSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' });
+      return /cluster_state:ok/.test(info.stdout);
+    }, 30_000, 200);
+    if (!formed) throw new Error('the Redis Cluster did not reach cluster_state:ok');
+    return { nodes, stop: async () => void (await Promise.all(servers.map((s) => s.kill()))) };
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.kill()));
+    throw err;
+  }
 }
 
 /** Connection settings of a test S3 server, in the shape `createS3Store` takes. */

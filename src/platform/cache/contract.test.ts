@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { createLogger } from '../log.js';
 import { createCache, createRedisCache, type Cache } from './index.js';
 import { describeCacheContract } from '../../../test/support/cache-contract.js';
-import { ensureRedis, freePort, spawnRedisServer, waitFor } from '../../../test/support/services.js';
+import { ensureRedis, freePort, spawnRedisServer, startRedisCluster, waitFor } from '../../../test/support/services.js';
 
 const log = createLogger('silent');
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -72,6 +72,18 @@ describeCacheContract('redis (127.0.0.1:6379)', async () => {
     async teardown() {
       await cache.close();
       await deleteKeysUnder(REDIS_URL, keyPrefix);
+    },
+  };
+});
+
+describeCacheContract('redis cluster (3 masters on loopback)', async () => {
+  const cluster = await startRedisCluster(3);
+  const cache = createCache({ kind: 'redis', clusterNodes: cluster.nodes, keyPrefix: `kinema-test:${randomUUID()}:`, log });
+  return {
+    cache,
+    async teardown() {
+      await cache.close();
+      await cluster.stop();
     },
   };
 });
