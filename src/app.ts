@@ -205,9 +205,15 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     url = `http://127.0.0.1:${port}`;
-    const expiry = setInterval(() => services.ingest.cleanUpExpired().catch((err: unknown) => log.warn({ err }, 'upload expiry sweep failed')), 3600_000);
-    expiry.unref();
-    timers.push(expiry);
+    const sweep = (what: string, fn: () => Promise<unknown>, everyMs: number) => {
+      const timer = setInterval(() => fn().catch((err: unknown) => log.warn({ err }, `${what} failed`)), everyMs);
+      timer.unref();
+      timers.push(timer);
+    };
+    sweep('upload expiry sweep', services.ingest.cleanUpExpired, 3600_000);
+    // A hand-off that failed after the last byte (e.g. the object store was briefly down) is
+    // retried here, not only at the next start.
+    sweep('finished-upload recovery', services.ingest.recoverFinished, 5 * 60_000);
   }
   if (roles.worker && config.workerConcurrency > 0) {
     const workDir = join(config.dataDir, 'work');

@@ -39,7 +39,13 @@ export function preloadLinks(p: ReadyPlayback): string[] {
 export function renderWatchPage(indexHtml: string, answer: { status: number; body: unknown }): string {
   const links = answer.status === 200 ? preloadLinks(answer.body as ReadyPlayback) : [];
   const inline = `<script id="kinema-play" type="application/json" data-status="${answer.status}">${scriptSafeJson(answer.body)}</script>`;
-  return indexHtml.replace('</head>', `${links.join('')}${inline}</head>`);
+  // Before the first <script>: the inlined boot script (web/src/boot/fast-start.ts) reads the
+  // answer while the page is still parsing, so it must already be in the DOM by then; and the
+  // earlier the preload hints, the earlier their downloads start.
+  const at = indexHtml.indexOf('<script');
+  return at < 0
+    ? indexHtml.replace('</head>', `${links.join('')}${inline}</head>`)
+    : `${indexHtml.slice(0, at)}${links.join('')}${inline}\n    ${indexHtml.slice(at)}`;
 }
 
 /** `GET /watch/:id`: index.html with the play answer inlined (see renderWatchPage). */
