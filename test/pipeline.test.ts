@@ -60,6 +60,8 @@ describe('upload to playable ladder', () => {
     const keys = await app.platform.store.list(`media/${video.id}/`);
     assert.ok(keys.every((k) => k.startsWith(prefix)), 'nothing outside the published version');
     assert.ok(keys.includes(`${prefix}thumbs/poster.jpg`));
+    const notFailed = await app.api('POST', `/api/v1/videos/${video.id}/reprocess`, { token: u.token });
+    assert.equal(notFailed.status, 409, 'a ready video is not processed again');
   });
 
   test('a text file disguised as a video ends failed with a reason a person can act on', async () => {
@@ -70,6 +72,19 @@ describe('upload to playable ladder', () => {
     assert.equal(video.status, 'failed');
     assert.match(video.failureReason, /not a video/i);
     assert.deepEqual(await app.platform.store.list(`media/${video.id}/`), []);
+
+    // "Try again": only the owner, only when failed; it goes back through the queue.
+    const stranger = await signUp(app, 'stranger');
+    assert.equal((await app.api('POST', `/api/v1/videos/${video.id}/reprocess`, { token: stranger.token })).status, 403);
+    const again = await app.api('POST', `/api/v1/videos/${video.id}/reprocess`, { token: u.token });
+    assert.equal(again.status, 202);
+    const { rows } = await app.platform.database.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [video.id]);
+    assert.equal(rows[0]?.n, 2, 'a second job was queued');
+    const retried = await until(async () => {
+      const v = (await app.api('GET', `/api/v1/videos/${video.id}`, { token: u.token })).body;
+      return v.status === 'failed' && v;
+    }, 'the second attempt to finish');
+    assert.match(retried.failureReason, /not a video/i, 'the same file gets the same verdict');
   });
 
   test('an HLS playlist disguised as mp4 is rejected, never fetched', async () => {

@@ -3,3 +3,4 @@
 export { createCatalogService, canView, isOwnerOrAdmin, videoCacheKey, type CatalogService, type VideoRecord, type NewVideo } from './service.js';
 export { createLifecycle, type Lifecycle, type PublishedVersion, type StoredRendition } from './lifecycle.js';
 export { registerCatalogRoutes, type PosterUrlFor } from './routes.js';
+export { VideoIdParams } from './schemas.js';

@@ -59,6 +59,17 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
       return ok;
     },
 
+    /** A failed video goes back on the queue (owner's "try again"), in one transaction. */
+    async requeueFailed(videoId: string, enqueue: (trx: Db) => Promise<unknown>): Promise<boolean> {
+      const ok = await db.transaction().execute(async (trx) => {
+        const moved = await transition(videoId, ['failed'], { status: 'uploaded', failureReason: null, progress: 0 }, trx);
+        if (moved) await enqueue(trx);
+        return moved;
+      });
+      await onChange(videoId);
+      return ok;
+    },
+
     /** Claims the video for a job (a retry of the same or an earlier job may take it over). */
     async markProcessing(videoId: string, jobId: string): Promise<boolean> {
       const ok = await transition(videoId, ['uploaded', 'processing', 'failed', 'ready'], {

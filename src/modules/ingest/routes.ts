@@ -1,7 +1,10 @@
 import { Metadata } from '@tus/utils';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpServer } from '../../platform/http/server.js';
+import { Type } from '@sinclair/typebox';
 import { requireUser } from '../../platform/http/auth.js';
+import { responses } from '../../platform/http/schemas.js';
+import { VideoIdParams } from '../catalog/index.js';
 import { UPLOADS_PATH } from './upload-server.js';
 import type { IngestService } from './service.js';
 
@@ -10,6 +13,18 @@ import type { IngestService } from './service.js';
  * the request is handed to the tus server, which then owns the raw request and response.
  */
 export function registerIngestRoutes(app: HttpServer, ingest: IngestService) {
+  app.post('/api/v1/videos/:id/reprocess', {
+    schema: {
+      tags: ['videos'],
+      summary: 'Process a failed video again from its stored original (owner or admin)',
+      params: VideoIdParams,
+      response: responses({ 202: Type.Object({ status: Type.Literal('uploaded') }) }, [400, 401, 403, 404, 409]),
+    },
+  }, async (req, reply) => {
+    await ingest.reprocess(requireUser(req), req.params.id);
+    return reply.status(202).send({ status: 'uploaded' as const });
+  });
+
   app.register(async (scope) => {
     // tus bodies are raw bytes streamed to disk by the tus server: never parse or buffer them.
     scope.removeAllContentTypeParsers();

@@ -76,6 +76,24 @@ export function createIngestService(deps: IngestDeps) {
     },
 
     /**
+     * "Try again" for a failed video: its original is processed anew (after a transient failure
+     * that exhausted the retries, or after the operator upgraded ffmpeg). Owner or admin only.
+     */
+    async reprocess(principal: RequestPrincipal, videoId: string) {
+      const video = await deps.catalog.getVisible(videoId, principal);
+      assertOwnerOrAdmin(principal, video.userId);
+      if (video.status !== 'failed') {
+        throw new AppError('NOT_FAILED', 409, `Only a failed video can be processed again; this one is ${video.status}.`);
+      }
+      if (!(await deps.store.head(originalKey(videoId)))) {
+        throw new AppError('ORIGINAL_MISSING', 409, 'The original file of this video is gone. Upload it again as a new video.');
+      }
+      const queued = await deps.lifecycle.requeueFailed(videoId, (trx) => deps.queue.send(TRANSCODE_QUEUE, { videoId }, { trx, singletonKey: videoId }));
+      if (!queued) throw new AppError('NOT_FAILED', 409, 'The video changed state meanwhile; reload it.');
+      log.info({ videoId }, 'video queued for processing again');
+    },
+
+    /**
      * Finishes uploads whose last byte arrived but whose hand-over did not (the process died in
      * between), so a crash at the worst moment loses nothing.
      */
