@@ -30,7 +30,16 @@ function watchChunkUrls(bundle: Rollup.OutputBundle): string[] {
 }
 
 /**
- * Compiles src/boot/fast-start.ts into a small script inlined in index.html, called with the
+ * src/boot/*.ts as one script: their imports are type-only or of each other, so dropping the
+ * import lines and concatenating leaves one self-contained module for esbuild to compile.
+ */
+function bootSource(): string {
+  const files = ['fast-start.ts', 'mse-start.ts'];
+  return files.map((f) => readFileSync(join(root, 'src/boot', f), 'utf8').replace(/^import .*;$/gm, '')).join('\n');
+}
+
+/**
+ * Compiles src/boot/fast-start.ts (with boot/mse-start.ts) into a small script inlined in index.html, called with the
  * watch page's chunk URLs (to modulepreload them: hls.js then downloads in parallel with the
  * entry chunk, not after it) and the source of its warm-up Worker (the same file compiled with
  * the worker's entry call). bench/ttff measures what this buys.
@@ -42,7 +51,7 @@ function inlineFastStart(): Plugin {
       order: 'post',
       async handler(html, ctx) {
         const chunks = ctx.bundle ? watchChunkUrls(ctx.bundle) : [];
-        const source = readFileSync(join(root, 'src/boot/fast-start.ts'), 'utf8');
+        const source = bootSource();
         const compile = async (call: string) =>
           (await transformWithEsbuild(`${source}\n${call}`, 'fast-start.ts', { format: 'iife', minify: true, target: 'es2019' })).code.trim();
         const worker = await compile('runFastStartWorker();');

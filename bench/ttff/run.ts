@@ -26,6 +26,8 @@ interface Sample {
   manifestMs: number;
   firstSegmentMs: number;
   startRung: string;
+  /** Every `kinema:*` performance mark (ms since navigation start), for `--breakdown`. */
+  marks: Record<string, number>;
 }
 
 const { values } = parseArgs({
@@ -35,6 +37,8 @@ const { values } = parseArgs({
     height: { type: 'string', default: '720' },
     duration: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
+    breakdown: { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'ours,defaults' },
   },
 });
 const runs = Number(values.runs);
@@ -69,6 +73,7 @@ const COLLECT_TIMINGS = `(() => {
     manifestMs: end(/master\\.m3u8/),
     firstSegmentMs: end(/\\.m4s/),
     startRung: document.querySelector('.quality-label')?.textContent ?? '',
+    marks: Object.fromEntries([['html', performance.getEntriesByType('navigation')[0].responseEnd]].concat(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('kinema:')).map((m) => [m.name.slice(7), m.startTime]))),
   };
 })()`;
 
@@ -102,12 +107,13 @@ async function main(): Promise<void> {
     browser = await launchChromium();
     const loadBefore = loadavg()[0]!;
     const base = `${app.url}/watch/${id}`;
-    const modes = { ours: base, defaults: `${base}?hlsDefaults=1` } as const;
+    const urls = { ours: base, defaults: `${base}?hlsDefaults=1` } as const;
+    const modes = (Object.keys(urls) as Mode[]).filter((m) => values.modes.split(',').includes(m));
     // Warm-up (not counted): the server's first requests and the OS file cache.
-    for (const url of Object.values(modes)) await measure(browser, url);
-    const samples: Record<keyof typeof modes, Sample[]> = { ours: [], defaults: [] };
+    for (const mode of modes) await measure(browser, urls[mode]);
+    const samples: Record<Mode, Sample[]> = { ours: [], defaults: [] };
     for (let i = 0; i < runs; i++) {
-      for (const mode of Object.keys(modes) as (keyof typeof modes)[]) samples[mode].push(await measure(browser, modes[mode]));
+      for (const mode of modes) samples[mode].push(await measure(browser, urls[mode]));
     }
     report(samples, loadBefore);
   } finally {
@@ -116,14 +122,30 @@ async function main(): Promise<void> {
   }
 }
 
-function report(samples: Record<'ours' | 'defaults', Sample[]>, loadBefore: number): void {
+type Mode = 'ours' | 'defaults';
+
+/** `--breakdown`: the median time of every `kinema:*` mark, in the order they happen. */
+function printBreakdown(samples: Record<Mode, Sample[]>): void {
+  for (const mode of ['ours', 'defaults'] as const) {
+    const s = samples[mode];
+    if (!s.length) continue;
+    const names = [...new Set(s.flatMap((x) => Object.keys(x.marks)))];
+    const med = (name: string) => percentile(s.map((x) => x.marks[name] ?? NaN), 50);
+    console.log(`\n${mode}: median mark times`);
+    for (const name of names.sort((a, b) => med(a) - med(b))) console.log(`  ${name.padEnd(20)} ${fmt(med(name))}`);
+  }
+}
+
+function report(samples: Record<Mode, Sample[]>, loadBefore: number): void {
   if (values.json) {
     console.log(JSON.stringify(samples, null, 2));
   }
-  const rows = (['ours', 'defaults'] as const).map((mode) => {
+  if (values.breakdown) printBreakdown(samples);
+  const rows = (['ours', 'defaults'] as const).filter((mode) => samples[mode].length).map((mode) => {
     const s = samples[mode];
     const med = (k: keyof Sample) => percentile(s.map((x) => x[k] as number), 50);
     return {
+      key: mode,
       mode: mode === 'ours' ? 'Kinema web app (tuned)' : 'hls.js defaults',
       median: med('ttffMs'),
       p95: percentile(s.map((x) => x.ttffMs), 95),
@@ -142,11 +164,13 @@ function report(samples: Record<'ours' | 'defaults', Sample[]>, loadBefore: numb
     console.log(row.map((cell, j) => cell.padEnd(widths[j]!)).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
-  const [ours, defaults] = rows;
   const loadAfter = loadavg()[0]!;
   console.log(`\nmachine: ${cpus().length} CPUs, 1-min load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after` +
     (Math.max(loadBefore, loadAfter) > cpus().length ? ' — OVERLOADED: browser and server compete for CPU, figures are inflated' : ''));
-  console.log(`ratio (defaults / tuned, median): ${(defaults!.median / ours!.median).toFixed(2)}x   target: median < 300 ms → ${ours!.median < 300 ? 'met' : 'NOT met'}`);
+  const ours = rows.find((r) => r.key === 'ours');
+  const defaults = rows.find((r) => r.key === 'defaults');
+  if (ours && defaults) console.log(`ratio (defaults / tuned, median): ${(defaults.median / ours.median).toFixed(2)}x`);
+  if (ours) console.log(`target: median < 300 ms → ${ours.median < 300 ? 'met' : 'NOT met'}`);
 }
 
 await main();

@@ -19,6 +19,8 @@ const routes: Route[] = [
 ];
 const notFound = () => import('./pages/not-found.js');
 
+// For bench/ttff's `--breakdown`: when the entry chunk ran.
+performance.mark('kinema:entry');
 const outlet = document.getElementById('main')!;
 const header = document.getElementById('site-header')!;
 

@@ -1,4 +1,5 @@
 import type { PlayInfo, Rendition } from '../types.js';
+import { startMseBootstrap } from './mse-start.js';
 
 /**
  * Fast start for watch pages. This file is compiled and inlined into index.html at build time
@@ -13,8 +14,8 @@ import type { PlayInfo, Rendition } from '../types.js';
  * Step 3 runs in a small Worker (built from this same file, started at once so it is up when
  * the play response arrives), so the chain playlists → segments never waits for the busy main
  * thread; without Worker support the main thread does it.
- * Rules: no imports except types (erased), no top-level side effects (the player imports the
- * pure functions below; only the inlined copies call bootFastStart / runFastStartWorker).
+ * Rules: no imports except types (erased) and the other boot/ files (inlined together), no
+ * top-level side effects (the player imports the pure functions below; only the inlined copies call bootFastStart / runFastStartWorker).
  */
 
 export const BANDWIDTH_KEY = 'kinema.bandwidthBps';
@@ -128,29 +129,34 @@ function startWarmUpWorker(workerSource: string): Worker | null {
   }
 }
 
-/** Runs once from index.html; `watchChunks` and `workerSource` are filled in at build time. */
 /**
- * The play answer the server inlined into this page (`<script id="kinema-play">`), as if fetched:
- * no round trip before the player starts. Not used for bench/ttff's hls.js-defaults baseline.
+ * The play answer the server inlined into this page (`<script id="kinema-play">`): no round trip
+ * before the player starts. Not used for bench/ttff's hls.js-defaults baseline.
  */
-function inlinePlayResponse(baseline: boolean): Promise<Response> | undefined {
+function inlinePlayAnswer(baseline: boolean): { status: number; text: string } | undefined {
   const el = document.getElementById('kinema-play');
   if (!el || baseline) return undefined;
-  const status = Number(el.getAttribute('data-status')) || 200;
-  return Promise.resolve(new Response(el.textContent, { status, headers: { 'content-type': 'application/json' } }));
+  return { status: Number(el.getAttribute('data-status')) || 200, text: el.textContent ?? '' };
 }
 
+/** Runs once from index.html; `watchChunks` and `workerSource` are filled in at build time. */
 export function bootFastStart(watchChunks: string[], workerSource: string): void {
   const match = WATCH_PATH.exec(location.pathname);
   if (!match) return;
   const id = match[1]!;
   const baseline = new URLSearchParams(location.search).get('hlsDefaults') === '1';
-  const response = inlinePlayResponse(baseline) ?? fetch(playPath(id), { credentials: 'same-origin' });
+  const inline = inlinePlayAnswer(baseline);
+  const response = inline
+    ? Promise.resolve(new Response(inline.text, { status: inline.status, headers: { 'content-type': 'application/json' } }))
+    : fetch(playPath(id), { credentials: 'same-origin' });
   window.__kinemaEarlyPlay = { id, response };
   // For bench/ttff's breakdown: when the page had the play response.
   response.then(() => performance.mark('kinema:play-response'), () => null);
-  // `?hlsDefaults=1` is bench/ttff's baseline: hls.js on its own, without the media warm-up.
-  if (!baseline) {
+  if (inline?.status === 200 && typeof MediaSource === 'function') {
+    // The first frame without waiting for hls.js (boot/mse-start.ts); it fetches the media itself.
+    startMseBootstrap(JSON.parse(inline.text) as PlayInfo);
+  } else if (!baseline) {
+    // `?hlsDefaults=1` is bench/ttff's baseline: hls.js on its own, without the media warm-up.
     const worker = startWarmUpWorker(workerSource);
     // One main-thread hop (registered before the page's own reader, so the clone comes first);
     // the chain playlists → segments then runs in the worker.

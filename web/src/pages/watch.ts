@@ -6,6 +6,7 @@ import { formatAge, formatViews } from '../format.js';
 import { setTitle } from '../navigation.js';
 import { loadPlay } from '../player/early-play.js';
 import { mountPlayer } from '../player/player.js';
+import { bootPlayerBox } from '../player/boot-handover.js';
 import type { PageContext } from '../router.js';
 import type { Video } from '../types.js';
 import { delay } from '../upload/wait-until-processed.js';
@@ -13,6 +14,8 @@ import { upNext } from '../components/up-next.js';
 import { renderNotFound } from './not-found.js';
 
 const PROCESSING_POLL_MS = 2000;
+// For bench/ttff's `--breakdown`: when the watch chunk (with hls.js) was evaluated.
+performance.mark('kinema:watch-chunk');
 
 /**
  * Watch: the player (or the video's processing / failed state), then title, channel, views and
@@ -22,7 +25,10 @@ const PROCESSING_POLL_MS = 2000;
 export async function render({ params, query, outlet, signal }: PageContext): Promise<void> {
   const videoId = params.id ?? '';
   const useHlsDefaults = query.get('hlsDefaults') === '1';
-  const slot = h('div', { class: 'player-slot' }, h('div', { class: 'player player-placeholder', 'aria-hidden': 'true' }, h('div', { class: 'spinner' })));
+  // Where boot/mse-start.ts already shows the first frame, its box stays on screen until the
+  // player adopts it (moved within this task, so playback never notices).
+  const placeholder = (!useHlsDefaults && bootPlayerBox(videoId)) || h('div', { class: 'player player-placeholder', 'aria-hidden': 'true' }, h('div', { class: 'spinner' }));
+  const slot = h('div', { class: 'player-slot' }, placeholder);
   const title = h('h1', { class: 'watch-title' });
   const meta = h('p', { class: 'watch-meta' });
   const description = h('div', { class: 'watch-description' });

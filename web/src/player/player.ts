@@ -7,6 +7,7 @@ import { bindShortcuts } from './keyboard.js';
 import { hlsQualitySource, nativeQualitySource, type QualitySource } from './quality.js';
 import { restoreVolume } from './volume-control.js';
 import { saveBandwidthBps } from './bandwidth-memory.js';
+import { attachBootPlayback, takeBootPlayback } from './boot-handover.js';
 
 export interface PlayerOptions {
   play: PlayInfo;
@@ -27,7 +28,11 @@ const MAX_RECOVERIES = 3;
  */
 export function mountPlayer(container: HTMLElement, opts: PlayerOptions): void {
   const { play, signal } = opts;
-  const video = h('video', { class: 'player-video', playsinline: true, preload: 'auto', poster: play.posterUrl ?? null, 'aria-label': play.title });
+  // The <video> boot/mse-start.ts started (first frame already on screen), else a new one.
+  const boot = Hls.isSupported() && !opts.useHlsDefaults ? takeBootPlayback(play.videoId) : undefined;
+  // No poster on the boot's video: it would cover the frame already shown until playback starts.
+  const video = boot?.video ?? h('video', { class: 'player-video', playsinline: true, preload: 'auto', poster: play.posterUrl ?? null });
+  video.setAttribute('aria-label', play.title);
   video.controls = false;
   restoreVolume(video);
   const player = h('div', { class: 'player', 'data-testid': 'player', tabindex: -1 }, video);
@@ -37,9 +42,11 @@ export function mountPlayer(container: HTMLElement, opts: PlayerOptions): void {
   let quality: QualitySource;
   if (Hls.isSupported()) {
     hls = new Hls(opts.useHlsDefaults ? {} : fastStartConfig(play));
+    markStartup(hls);
     // Manifest loading starts while the MediaSource opens, not after.
     hls.loadSource(play.hlsManifest);
-    hls.attachMedia(video);
+    if (boot) attachBootPlayback(hls, boot, signal);
+    else hls.attachMedia(video);
     quality = hlsQualitySource(hls, play.renditions);
   } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
     video.src = play.hlsManifest;
@@ -112,6 +119,15 @@ function markFirstFrame(video: HTMLVideoElement, rung: () => string | null): voi
   };
   if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(mark);
   else (video as HTMLVideoElement).addEventListener('playing', mark, { once: true });
+}
+
+/** Start-up milestones as `kinema:*` marks, for bench/ttff's `--breakdown`. */
+function markStartup(hls: Hls): void {
+  performance.mark('kinema:hls-created');
+  hls.once(Events.MEDIA_ATTACHED, () => performance.mark('kinema:media-attached'));
+  hls.once(Events.MANIFEST_PARSED, () => performance.mark('kinema:manifest-parsed'));
+  hls.once(Events.FRAG_LOADED, () => performance.mark('kinema:frag-loaded'));
+  hls.once(Events.BUFFER_APPENDED, () => performance.mark('kinema:buffer-appended'));
 }
 
 /** Keeps hls.js's throughput estimate for the next visit (see bandwidth-memory.ts). */
