@@ -278,4 +278,24 @@ describe('web app in a browser', () => {
     assert.equal(hash.digest('hex'), createHash('sha256').update(await readFile(file)).digest('hex'), 'the stored original is the file, byte for byte');
     await context.close();
   });
+  test('a failed upload shows its reason in My videos and can be sent through processing again', async () => {
+    const account = await signUpInBrowser('unlucky');
+    const { page, context } = account;
+    const fake = join(clipDir, 'not-really-a-video.mp4');
+    await writeFile(fake, 'just some text, not a video\n'.repeat(100));
+    await page.goto('/upload');
+    await page.locator('#upload-file').setInputFiles(fake);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    // The upload page follows processing and shows the verdict; leaving earlier would pause the upload.
+    await page.getByText(/not a video/i).first().waitFor({ timeout: PROCESSING_TIMEOUT_MS });
+    await page.goto('/me/videos');
+    const row = page.locator('.video-row').first();
+    await row.locator('.form-error', { hasText: /not a video/i }).waitFor({ timeout: PROCESSING_TIMEOUT_MS });
+    const videoId = (await row.getAttribute('data-video-id'))!;
+    await row.getByRole('button', { name: /^Process .* again$/ }).click();
+    await page.getByText(/queued for processing again/).waitFor();
+    const jobs = await app.platform.database.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [videoId]);
+    assert.equal(jobs.rows[0]?.n, 2, 'the click queued a second attempt');
+    await context.close();
+  });
 });

@@ -83,6 +83,7 @@ export const api = {
   updateVideo: (id: string, body: Partial<Pick<Video, 'title' | 'description' | 'visibility' | 'tags'>>) =>
     request<Video>('PATCH', `/api/v1/videos/${encodeURIComponent(id)}`, { body }),
   deleteVideo: (id: string) => request<void>('DELETE', `/api/v1/videos/${encodeURIComponent(id)}`),
+  reprocessVideo: (id: string) => request<{ status: 'uploaded' }>('POST', `/api/v1/videos/${encodeURIComponent(id)}/reprocess`),
 };
 
 /** The play endpoint's answers, one variant per state the watch page shows. */

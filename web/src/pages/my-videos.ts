@@ -74,6 +74,22 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
         showToast((err as ApiError).message, 'error');
       }
     });
+    // A failed video can go through processing again (after a transient failure on our side).
+    const retry = video.status === 'failed' && h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Process “${video.title}” again` }, 'Try again');
+    if (retry) {
+      retry.addEventListener('click', async () => {
+        retry.disabled = true;
+        try {
+          await api.reprocessVideo(video.id);
+          videos = videos.map((v) => (v.id === video.id ? { ...v, status: 'uploaded', failureReason: null, progress: 0 } : v));
+          draw();
+          showToast(`“${video.title}” is queued for processing again.`);
+        } catch (err) {
+          retry.disabled = false;
+          showToast((err as ApiError).message, 'error');
+        }
+      });
+    }
     return h('li', { class: 'video-row', 'data-video-id': video.id },
       h(isReady ? 'a' : 'div', { class: 'row-thumb', ...(isReady ? { href: `/watch/${video.id}`, tabindex: -1, 'aria-hidden': 'true' } : {}) },
         thumb, video.duration !== null && h('span', { class: 'card-duration' }, formatDuration(video.duration))),
@@ -85,7 +101,7 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
         video.status === 'awaiting_upload' && h('p', { class: 'muted' }, 'The file was not uploaded. ', h('a', { href: '/upload' }, 'Resume on the upload page'), ' or delete this video.'),
         h('p', { class: 'row-meta muted' }, `${formatViews(video.viewCount)} · uploaded ${formatAge(video.createdAt)}`),
       ),
-      h('div', { class: 'row-actions' }, edit, remove),
+      h('div', { class: 'row-actions' }, retry, edit, remove),
     );
   }
 
