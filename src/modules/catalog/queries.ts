@@ -1,29 +1,9 @@
 import { sql } from 'kysely';
-import type { Db, VideoStatus, Visibility } from '../../platform/db/index.js';
+import type { Selectable } from 'kysely';
+import type { Db, Visibility, VideosTable } from '../../platform/db/index.js';
 
-/** A video as the catalog knows it, with its owner's name and published version. */
-export interface VideoRecord {
-  videoId: string;
-  userId: string;
-  ownerUsername: string;
-  title: string;
-  description: string;
-  tags: string[];
-  visibility: Visibility;
-  status: VideoStatus;
-  failureReason: string | null;
-  progress: number;
-  duration: number | null;
-  width: number | null;
-  height: number | null;
-  originalFilename: string | null;
-  originalSizeBytes: number | null;
-  currentVersion: string | null;
-  viewCount: number;
-  createdAt: Date;
-  updatedAt: Date;
-  processedAt: Date | null;
-}
+/** A video as the catalog knows it: its row (types from the schema) plus its owner's name. */
+export type VideoRecord = Selectable<VideosTable> & { ownerUsername: string };
 
 export type VideoSort = 'newest' | 'popular';
 
