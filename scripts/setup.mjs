@@ -74,6 +74,8 @@ if (forTests) {
   if (!existsSync('/usr/bin/chromium')) aptInstall('chromium', 'Chromium (for the browser tests)');
   // nginx, for the edge-cache tests (the config `kinema edge-config` generates, run for real).
   if (!has('nginx', ['-v'])) aptInstall('nginx', 'nginx (for the edge cache tests)');
+  // njs, for the edge that verifies signed media tokens itself.
+  if (!existsSync('/usr/lib/nginx/modules/ngx_http_js_module.so')) aptInstall('libnginx-mod-http-js', 'the nginx njs module (edge token tests)');
   // 5. The PostgreSQL and Redis servers the contract tests run against (started if down).
   if (!(await isListening(5432))) {
     if (existsSync('/etc/postgresql')) {

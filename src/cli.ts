@@ -1,7 +1,9 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './platform/log.js';
 import { openDatabase } from './platform/db/index.js';
+import { join } from 'node:path';
 import { startKinema, type Roles } from './app.js';
+import { packageRoot } from './platform/paths.js';
 
 const USAGE = `kinema: self-hostable video streaming
 
@@ -15,6 +17,7 @@ Commands:
   transcode IN --out D  validate and transcode a file to an HLS ladder in D, offline
   edge-config           print an nginx edge-cache config for the origins
                         [--origin host:port ...] [--listen 8081] [--cache-dir DIR] [--max-size 50g]
+                        [--verify-tokens [--token-script PATH]]  check private-media tokens at the edge
 
 Every setting is an environment variable or the matching flag (--port 9000 = PORT=9000):
   PORT, HOST, DATA_DIR, PUBLIC_URL, MEDIA_BASE_URL, DATABASE_URL, DATABASE_REPLICA_URL,
@@ -87,6 +90,7 @@ async function main(args: string[]): Promise<number | undefined> {
       listenPort: Number(flag('listen', '8081')),
       cacheDir: flag('cache-dir', '/var/cache/kinema-edge'),
       maxCacheSize: flag('max-size', '50g'),
+      tokenScript: rest.includes('--verify-tokens') ? flag('token-script', join(packageRoot, 'deploy', 'nginx', 'kinema-token.js')) : undefined,
     }));
     return 0;
   }

@@ -2,6 +2,10 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { startEdge, type Edge } from './support/nginx.js';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { packageRoot } from '../src/platform/paths.js';
+import { signMediaToken } from '../src/modules/delivery/index.js';
 import { readyVideo } from './support/delivery.js';
 
 /** nginx, configured by `kinema edge-config`, caching the origin's media. */
@@ -59,5 +63,49 @@ describe('nginx edge in front of the origin', () => {
     const health = await fetch(`${edge.url}/health`);
     assert.equal(health.status, 200);
     assert.equal(health.headers.get('x-cache-status'), null);
+  });
+});
+
+/** The same edge, also checking private-media tokens itself (njs), keyed by MEDIA_SIGNING_SECRET. */
+describe('nginx edge verifying signed media tokens without a database', () => {
+  const secret = randomBytes(32).toString('hex');
+  let app: TestApp;
+  let edge: Edge;
+  before(async () => {
+    app = await startTestApp({ env: { MEDIA_SIGNING_SECRET: secret } });
+    edge = await startEdge(new URL(app.url).host, { tokenScript: join(packageRoot, 'deploy', 'nginx', 'kinema-token.js'), signingSecret: secret });
+  });
+  after(async () => {
+    await edge?.stop();
+    await app?.close();
+  });
+
+  /** How many /media/* requests the origin has answered so far (from its Prometheus metrics). */
+  const originMediaRequests = async () => {
+    const text = await fetch(`${app.url}/metrics`).then((r) => r.text());
+    return [...text.matchAll(/kinema_http_requests_total\{method="GET",route="\/media\/\*",status="\d+"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  };
+
+  test('valid tokens pass; forged and expired ones are refused at the edge and never reach the origin', async () => {
+    const u = await signUp(app, 'signer');
+    const { id, version } = await readyVideo(app, u.token, 'private');
+    const play = await app.api('GET', `/api/v1/videos/${id}/play`, { token: u.token });
+    const signedPath = new URL(play.body.hlsManifest).pathname;
+    const ok = await fetch(`${edge.url}${signedPath}`);
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /#EXTM3U/);
+
+    const before = await originMediaRequests();
+    const forged = signedPath.replace(/(\/media\/s\/\d+\.)[A-Za-z0-9_-]{43}/, `$1${'A'.repeat(43)}`);
+    const expiredToken = signMediaToken(secret, `media/${id}/${version}/`, Math.floor(Date.now() / 1000) - 60);
+    const expired = `/media/s/${expiredToken}/${id}/${version}/master.m3u8`;
+    const otherVersion = signedPath.replace(`/${version}/`, '/vother/');
+    for (const path of [forged, expired, otherVersion]) {
+      const r = await fetch(`${edge.url}${path}`);
+      assert.equal(r.status, 403, path);
+      assert.equal(r.headers.get('x-kinema-edge'), 'denied');
+    }
+    assert.equal((await fetch(`${edge.url}/media/s/garbage/${id}/${version}/master.m3u8`)).status, 404);
+    assert.equal(await originMediaRequests(), before, 'the refused requests never reached the origin');
   });
 });

@@ -13,7 +13,7 @@ export interface Edge {
  * Runs a real nginx with the config `kinema edge-config` generates, in a private prefix on a free
  * loopback port, in front of `origin` (host:port). Fails loudly when nginx is not installed.
  */
-export async function startEdge(origin: string): Promise<Edge> {
+export async function startEdge(origin: string, opts: { tokenScript?: string; signingSecret?: string } = {}): Promise<Edge> {
   if (spawnSync('nginx', ['-v']).status !== 0) throw new Error('nginx is not installed (apt-get install nginx); npm test installs it.');
   const dir = await tempDir('kinema-edge-');
   const run = join(dir, 'run');
@@ -24,8 +24,9 @@ export async function startEdge(origin: string): Promise<Edge> {
   await Promise.all([dir, run, cache].map((d) => chmod(d, 0o777)));
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
-  await writeFile(conf, renderEdgeConfig({ origins: [origin], listenPort: port, cacheDir: cache, maxCacheSize: '1g', runDir: run }));
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await writeFile(conf, renderEdgeConfig({ origins: [origin], listenPort: port, cacheDir: cache, maxCacheSize: '1g', runDir: run, tokenScript: opts.tokenScript }));
+  const env = { ...process.env, ...(opts.signingSecret ? { MEDIA_SIGNING_SECRET: opts.signingSecret } : {}) };
+  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
