@@ -18,6 +18,7 @@ import { createIdentityService, registerAuthHook, registerIdentityRoutes } from 
 import { createCatalogService, createLifecycle, registerCatalogRoutes } from './modules/catalog/index.js';
 import { createIngestService, registerIngestRoutes, TRANSCODE_QUEUE, UPLOADS_PATH } from './modules/ingest/index.js';
 import { createTranscodeWorker, TRANSCODE_QUEUE_SETTINGS } from './modules/transcode/job-handler.js';
+import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
 import { createDeliveryService, registerOriginRoutes, registerPlayRoutes, registerWatchPage } from './modules/delivery/index.js';
 import { createEventRecorder } from './modules/analytics/index.js';
 
@@ -190,6 +191,7 @@ function buildServices(p: Platform) {
  */
 export async function startKinema(config: Config, roles: Roles, opts: StartOptions = {}): Promise<RunningApp> {
   const log = opts.log ?? createLogger(config.logLevel);
+  if (roles.worker && config.workerConcurrency > 0) assertTranscodeToolsAvailable();
   if (roles.api && config.port === 0) config = withPort(config, await pickFreePort(config.host));
   const platform = await buildPlatform(config, log);
   const services = buildServices(platform);

@@ -10,6 +10,7 @@ export { planLadder } from './ladder.js';
 export { transcodeToHls, type TranscodeInput, type TranscodeOptions } from './transcode-hls.js';
 export { transcodeFile, type TranscodeFileOptions } from './transcode-file.js';
 export { runTranscodeCommand } from './cli-command.js';
+export { assertTranscodeToolsAvailable } from './tools-check.js';
 export type {
   FrameRate,
   HlsOutput,
