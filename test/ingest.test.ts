@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,12 +9,8 @@ import { tempDir } from './support/services.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
+import { sha256Of } from './support/byte-streams.js';
 
-async function sha256(stream: NodeJS.ReadableStream): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 
 describe('resumable uploads (tus)', () => {
@@ -35,8 +31,8 @@ describe('resumable uploads (tus)', () => {
 
   test('an upload cut half way resumes from its offset and stores the exact bytes', async () => {
     const big = join(dir, 'big.bin');
-    // 3 MiB of pseudo-random bytes: a realistic incompressible payload.
-    await writeFile(big, Buffer.concat(Array.from({ length: 48 }, (_, i) => createHash('sha512').update(String(i)).digest()).map((b) => Buffer.alloc(65536, b))));
+    // 3 MiB of random bytes: no two chunks alike, so a resume from the wrong offset shows.
+    await writeFile(big, randomBytes(3 * 1024 * 1024));
     const u = await signUp(app, 'resumer');
     const videoId = await newVideo(u.token);
     const first = await tusUpload(big, { endpoint: endpoint(), token: u.token, videoId, chunkSizeBytes: 256 * 1024, onProgress: (sent, total) => sent >= total / 2 });
@@ -57,7 +53,7 @@ describe('resumable uploads (tus)', () => {
     assert.equal(video.status, 'uploaded');
     const stored = await app.platform.store.get(`originals/${videoId}/source`);
     assert.ok(stored);
-    assert.equal(await sha256(stored.body), await sha256(createReadStream(big)));
+    assert.equal(await sha256Of(stored.body), await sha256Of(createReadStream(big)));
     const { rows } = await app.platform.database.sql.query<{ state: string }>("SELECT state FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [videoId]);
     assert.deepEqual(rows.map((r) => r.state), ['created'], 'exactly one transcode job is queued');
   });

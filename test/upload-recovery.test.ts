@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { Upload } from '@tus/utils';
 import { startTestApp, signUp } from './support/app.js';
+import { sha256Of } from './support/byte-streams.js';
 
 /**
  * The worst moment to crash: the last byte of an upload is on disk, but the process dies before
@@ -29,9 +30,7 @@ test('an upload whose last byte arrived just before a crash is handed off at the
     assert.equal(video.status, 'uploaded');
     const stored = await second.platform.store.get(`originals/${id}/source`);
     assert.ok(stored);
-    const hash = createHash('sha256');
-    for await (const chunk of stored.body) hash.update(chunk as Buffer);
-    assert.equal(hash.digest('hex'), createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(await sha256Of(stored.body), createHash('sha256').update(bytes).digest('hex'));
     const { rows } = await second.platform.database.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [id]);
     assert.equal(rows[0]?.n, 1, 'exactly one transcode job');
   } finally {

@@ -1,13 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeClip } from '../fixtures/media.js';
 import { signUp, type TestApp } from '../support/app.js';
 import { tempDir } from '../support/services.js';
+import { sha256Of } from '../support/byte-streams.js';
 import { launchChromium } from './browser.js';
 import { startWebKinema, until } from './kinema.js';
 
@@ -273,9 +275,7 @@ describe('web app in a browser', () => {
     await until(async () => ['uploaded', 'processing', 'ready', 'failed'].includes((await app.api('GET', `/api/v1/videos/${videoId}`, { headers: { cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).body.status), 'the upload to complete', UI_TIMEOUT_MS * 3);
     assert.equal(offsets[0], storedOffset, 'the first request after the reload continued at the stored offset');
     const stored = await app.platform.store.get(`originals/${videoId}/source`);
-    const hash = createHash('sha256');
-    for await (const chunk of stored!.body) hash.update(chunk as Buffer);
-    assert.equal(hash.digest('hex'), createHash('sha256').update(await readFile(file)).digest('hex'), 'the stored original is the file, byte for byte');
+    assert.equal(await sha256Of(stored!.body), await sha256Of(createReadStream(file)), 'the stored original is the file, byte for byte');
     await context.close();
   });
   test('a failed upload shows its reason in My videos and can be sent through processing again', async () => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
+import { until } from './poll.js';
 
 const run = promisify(execFile);
 
@@ -32,13 +33,8 @@ export function isListening(port: number, host = '127.0.0.1', timeoutMs = 1000):
  * Polls `check` until it returns true or `timeoutMs` passes; returns whether it succeeded.
  * The test-suite answer to "wait for X" without fixed sleeps.
  */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, intervalMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+export function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, intervalMs = 50): Promise<boolean> {
+  return until(check, 'a condition', timeoutMs, intervalMs).then(() => true, () => false);
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1 (bind to port 0 instead where you can). */

@@ -1,18 +1,9 @@
 import { sql } from 'kysely';
 import type { Db, VideoStatus } from '../../platform/db/index.js';
+import type { Rendition } from '../transcode/index.js';
 
-/** One playable rung of a published version, as stored in `video_versions.renditions`. */
-export interface StoredRendition {
-  label: string;
-  width: number;
-  height: number;
-  frameRate: number;
-  bandwidthBps: number;
-  averageBandwidthBps: number;
-  codecs: string;
-  /** Path of the rung's media playlist, relative to the version prefix. */
-  playlist: string;
-}
+/** One playable rung of a published version, stored as the transcoder reported it. */
+export type StoredRendition = Rendition;
 
 export interface PublishedVersion {
   version: string;

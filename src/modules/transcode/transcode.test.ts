@@ -167,13 +167,11 @@ describe('transcodeFile (real ffmpeg)', () => {
     const clip = await makeClip(dir, { width: 640, height: 360, durationSec: 30, hasAudio: false, name: 'long.mp4' });
     const out = join(dir, 'aborted');
     const controller = new AbortController();
-    const started = Date.now();
     await assert.rejects(
       transcodeFile(clip, out, { signal: controller.signal, onProgress: (p) => p < 100 && controller.abort() }),
       (err: Error & { code?: string }) => err.code === 'TRANSCODE_ABORTED',
     );
     assert.equal(await ffmpegProcessesWriting(out), 0, 'ffmpeg is still running');
-    assert.ok(Date.now() - started < 60_000);
   });
 });
 
