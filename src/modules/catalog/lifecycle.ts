@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, VideoStatus } from '../../platform/db/index.js';
 import type { Rendition } from '../transcode/index.js';
+import { versionPrefix } from '../media-layout/index.js';
 
 /** One playable rung of a published version, stored as the transcoder reported it. */
 export type StoredRendition = Rendition;
@@ -117,7 +118,7 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
         .executeTakeFirst();
       if (!row) return undefined;
       const renditions = (typeof row.renditions === 'string' ? JSON.parse(row.renditions) : row.renditions) as StoredRendition[];
-      return { ...row, renditions, prefix: `media/${videoId}/${row.version}/` };
+      return { ...row, renditions, prefix: versionPrefix(videoId, row.version) };
     },
 
     /** Videos whose job stopped beating (its worker died): `{videoId, jobId}` pairs to release. */

@@ -5,6 +5,7 @@ import type { Cache } from '../../platform/cache/port.js';
 import type { Db, Visibility } from '../../platform/db/index.js';
 import type { ObjectStore } from '../../platform/storage/port.js';
 import type { Logger } from '../../platform/log.js';
+import { mediaPrefix, originalsPrefix } from '../media-layout/index.js';
 import { catalogQueries, type VideoRecord, type VideoSort } from './queries.js';
 
 export type { VideoRecord, VideoSort } from './queries.js';
@@ -121,7 +122,7 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
       await getOwned(videoId, principal);
       await q.deleteVideo(videoId);
       await invalidate(videoId);
-      await Promise.all([deps.store.deletePrefix(`originals/${videoId}/`), deps.store.deletePrefix(`media/${videoId}/`)]);
+      await Promise.all([deps.store.deletePrefix(originalsPrefix(videoId)), deps.store.deletePrefix(mediaPrefix(videoId))]);
       deps.log.info({ videoId }, 'video deleted');
     },
 

@@ -1,3 +1,5 @@
+import { versionPrefix } from '../media-layout/index.js';
+
 /**
  * The origin's URL layout, parsed strictly. Object keys Kinema writes use only
  * `[A-Za-z0-9._-]` per segment, so anything else in a request path — percent-encoding (`%2e%2e`,
@@ -7,6 +9,7 @@
  *   /media/{videoId}/{version}/{file…}                 public and unlisted videos
  *   /media/s/{exp}.{sig}/{videoId}/{version}/{file…}    private videos (signed; see signed-url.ts)
  */
+
 
 export interface MediaPath {
   videoId: string;
@@ -47,7 +50,7 @@ export function parseMediaPath(rawUrl: string): MediaPath | undefined {
   }
   const [videoId, version, ...file] = parts;
   if (!videoId || !VIDEO_ID.test(videoId) || !version || file.length === 0) return undefined;
-  const prefix = `media/${videoId}/${version}/`;
+  const prefix = versionPrefix(videoId, version);
   return { videoId, version, file: file.join('/'), prefix, key: `${prefix}${file.join('/')}`, token };
 }
 

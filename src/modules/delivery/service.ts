@@ -6,6 +6,7 @@ import type { EventRecorder } from '../analytics/index.js';
 import { mediaPathFor, type MediaPath } from './media-path.js';
 import { recommendRendition, type ClientHints } from './rendition-choice.js';
 import { signMediaToken, tokenExpiry, verifyMediaToken } from './signed-url.js';
+import { AUDIO_DIR, rungPlaylist } from '../media-layout/index.js';
 
 /** Published versions are immutable, so their cache entry only ages out; 1 h like the video row. */
 export const VERSION_CACHE_TTL_SEC = 3600;
@@ -110,7 +111,7 @@ export function createDeliveryService(deps: DeliveryDeps) {
       hlsManifest: url(v.masterPath),
       renditions: v.renditions.map((r) => ({ label: r.label, width: r.width, height: r.height, bandwidth: r.bandwidthBps, url: url(r.playlist) })),
       // The ladder layout (transcode module): one audio group at audio/index.m3u8.
-      audioUrl: v.hasAudio ? url('audio/index.m3u8') : null,
+      audioUrl: v.hasAudio ? url(rungPlaylist(AUDIO_DIR)) : null,
       recommendedRendition: recommendRendition(v.renditions, hints) ?? null,
       posterUrl: v.posterPath ? url(v.posterPath) : null,
       storyboardUrl: v.storyboardPath ? url(v.storyboardPath) : null,

@@ -4,6 +4,7 @@ import { isAppError } from '../../platform/errors.js';
 import { readClientHints } from './rendition-choice.js';
 import { playAnswer } from './play-routes.js';
 import type { DeliveryService, ReadyPlayback } from './service.js';
+import { INIT_SEGMENT, MEDIA_PLAYLIST, segmentFile } from '../media-layout/index.js';
 
 const WATCH_PATH = /^\/watch\/([A-Za-z0-9_-]{11})\/?(?:\?.*)?$/;
 
@@ -15,19 +16,18 @@ const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
  * Preload hints for everything the player fetches before its first frame: the master, the
  * lowest rung's and the audio playlists, their init segments and first media segments (the
  * web app starts a first visit on the lowest rung). They download while the page's scripts do.
- * File names follow the ladder layout (ARCHITECTURE.md): `{rung}/index.m3u8`, `init.mp4`,
- * `seg_00001.m4s`.
+ * File names come from the media layout module.
  */
 export function preloadLinks(p: ReadyPlayback): string[] {
   const lowest = [...p.renditions].sort((a, b) => a.bandwidth - b.bandwidth)[0];
   const rungPlaylists = [lowest?.url, p.audioUrl].filter((u): u is string => !!u);
   // Tokens of signed URLs live in the path, so siblings are a plain file-name swap.
-  const sibling = (playlist: string, file: string) => playlist.replace(/index\.m3u8$/, file);
+  const sibling = (playlist: string, file: string) => playlist.slice(0, playlist.length - MEDIA_PLAYLIST.length) + file;
   const hrefs = [
     p.hlsManifest,
     ...rungPlaylists,
-    ...rungPlaylists.map((u) => sibling(u, 'init.mp4')),
-    ...rungPlaylists.map((u) => sibling(u, 'seg_00001.m4s')),
+    ...rungPlaylists.map((u) => sibling(u, INIT_SEGMENT)),
+    ...rungPlaylists.map((u) => sibling(u, segmentFile(1))),
   ];
   return hrefs.map((href) => `<link rel="preload" as="fetch" crossorigin href="${attr(href)}">`);
 }

@@ -7,10 +7,11 @@ import type { ObjectStore } from '../../platform/storage/port.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { CatalogService, Lifecycle } from '../catalog/index.js';
+import { originalKey } from '../media-layout/index.js';
 import { createUploadServer, type UploadServer, type UploadStaging } from './upload-server.js';
 
 export const TRANSCODE_QUEUE = 'transcode';
-export const originalKey = (videoId: string) => `originals/${videoId}/source`;
+export { originalKey };
 
 export interface IngestDeps {
   catalog: CatalogService;

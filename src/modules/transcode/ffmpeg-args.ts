@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { fileUrl } from './probe.js';
+import { AUDIO_DIR, INIT_SEGMENT, MEDIA_PLAYLIST, POSTER_FILE, SEGMENT_PATTERN, STORYBOARD_IMAGE } from '../media-layout/index.js';
 import { posterFilter, storyboardFilter, type PosterPlan, type StoryboardPlan } from './thumbnails.js';
 import type { LadderPlan, LadderRung, ValidatedSource } from './types.js';
 
@@ -160,7 +161,7 @@ export function audioOutputArgs(plan: LadderPlan, outDir: string): string[] {
     '-map', '0:a:0', '-vn',
     // AAC-LC stereo 48 kHz: the one audio format every HLS player decodes.
     '-c:a', 'aac', '-b:a', `${plan.audioBitrateKbps}k`, '-ac', '2', '-ar', '48000',
-    ...hlsArgs(join(outDir, 'audio'), plan.segmentSec),
+    ...hlsArgs(join(outDir, AUDIO_DIR), plan.segmentSec),
   ];
 }
 
@@ -172,10 +173,10 @@ function hlsArgs(dir: string, segmentSec: number): string[] {
   return [
     ...NO_METADATA,
     '-f', 'hls', '-hls_time', String(segmentSec), '-hls_playlist_type', 'vod',
-    '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4',
+    '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', INIT_SEGMENT,
     '-hls_flags', 'independent_segments', '-start_number', '1',
-    '-hls_segment_filename', join(dir, 'seg_%05d.m4s'),
-    join(dir, 'index.m3u8'),
+    '-hls_segment_filename', join(dir, SEGMENT_PATTERN),
+    join(dir, MEDIA_PLAYLIST),
   ];
 }
 
@@ -188,15 +189,14 @@ const NO_METADATA = ['-map_metadata', '-1', '-map_chapters', '-1'];
 /** The complete argument list, ready for `runFfmpeg`. */
 export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
   const tuning = input.tuning ?? DEFAULT_TUNING;
-  const thumbs = join(input.outDir, 'thumbs');
   return [
     '-hide_banner', '-nostdin', '-y', '-v', 'error',
     ...inputArgs(input.inputPath, input.source),
     '-filter_complex', filterGraph(input),
     ...input.plan.rungs.flatMap((r, i) => rungOutputArgs(r, i, input.plan, input.outDir, tuning)),
     ...(input.source.hasAudio ? audioOutputArgs(input.plan, input.outDir) : []),
-    '-map', '[poster]', ...NO_METADATA, '-frames:v', '1', '-update', '1', '-q:v', '3', join(thumbs, 'poster.jpg'),
-    '-map', '[story]', ...NO_METADATA, '-frames:v', '1', '-update', '1', '-q:v', '5', join(thumbs, 'storyboard.jpg'),
+    '-map', '[poster]', ...NO_METADATA, '-frames:v', '1', '-update', '1', '-q:v', '3', join(input.outDir, POSTER_FILE),
+    '-map', '[story]', ...NO_METADATA, '-frames:v', '1', '-update', '1', '-q:v', '5', join(input.outDir, STORYBOARD_IMAGE),
     '-progress', 'pipe:1', '-nostats',
   ];
 }

@@ -13,6 +13,7 @@ import {
 } from './master-playlist.js';
 import { runFfmpeg } from './run-ffmpeg.js';
 import { planPoster, planStoryboard, storyboardVtt } from './thumbnails.js';
+import { AUDIO_DIR, INIT_SEGMENT, MASTER_PLAYLIST, POSTER_FILE, rungPlaylist, STORYBOARD_IMAGE, STORYBOARD_VTT, THUMBS_DIR } from '../media-layout/index.js';
 import type { HlsOutput, LadderPlan, Rendition, ValidatedSource } from './types.js';
 
 export interface TranscodeOptions {
@@ -49,19 +50,19 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
   if (!top) throw new Error('planLadder returned no rungs');
   const poster = planPoster(source.durationSec, top);
   const storyboard = planStoryboard(source.durationSec, top.width, top.height);
-  await prepareOutDir(outDir, [...plan.rungs.map((r) => r.label), 'audio', 'thumbs'], source.hasAudio);
+  await prepareOutDir(outDir, [...plan.rungs.map((r) => r.label), AUDIO_DIR, THUMBS_DIR], source.hasAudio);
 
   const args = buildTranscodeArgs({ inputPath: input.path, source, plan, outDir, poster, storyboard, tuning: opts.tuning });
   opts.log?.info({ rungs: plan.rungs.map((r) => r.label), durationSec: source.durationSec }, 'transcode start');
   await runFfmpeg(args, { durationSec: source.durationSec, onProgress: opts.onProgress, signal: opts.signal, log: opts.log });
 
-  const audio = source.hasAudio ? await measureMediaPlaylist(join(outDir, 'audio', 'index.m3u8')) : undefined;
+  const audio = source.hasAudio ? await measureMediaPlaylist(join(outDir, rungPlaylist(AUDIO_DIR))) : undefined;
   const renditions: Rendition[] = [];
   let encodedSec = Infinity;
   for (const rung of plan.rungs) {
-    const stats = await measureMediaPlaylist(join(outDir, rung.label, 'index.m3u8'));
+    const stats = await measureMediaPlaylist(join(outDir, rungPlaylist(rung.label)));
     encodedSec = Math.min(encodedSec, stats.durationSec);
-    const videoCodec = await readAvcCodecString(join(outDir, rung.label, 'init.mp4'));
+    const videoCodec = await readAvcCodecString(join(outDir, rung.label, INIT_SEGMENT));
     renditions.push({
       label: rung.label,
       width: rung.width,
@@ -71,26 +72,26 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
       bandwidthBps: stats.peakBps + (audio?.peakBps ?? 0),
       averageBandwidthBps: stats.averageBps + (audio?.averageBps ?? 0),
       codecs: audio ? `${videoCodec},${AAC_LC_CODEC}` : videoCodec,
-      playlist: `${rung.label}/index.m3u8`,
+      playlist: rungPlaylist(rung.label),
     });
   }
   assertComplete(source, encodedSec);
 
   const variants: MasterVariant[] = renditions.map((r) => ({ ...r }));
-  const master = renderMasterPlaylist(variants, audio ? { playlist: 'audio/index.m3u8', bitrateKbps: plan.audioBitrateKbps } : undefined);
-  await writeFile(join(outDir, 'master.m3u8'), master);
-  await writeFile(join(outDir, 'thumbs', 'storyboard.vtt'), storyboardVtt(storyboard, source.durationSec));
-  await assertExists(join(outDir, 'thumbs', 'poster.jpg'), join(outDir, 'thumbs', 'storyboard.jpg'));
+  const master = renderMasterPlaylist(variants, audio ? { playlist: rungPlaylist(AUDIO_DIR), bitrateKbps: plan.audioBitrateKbps } : undefined);
+  await writeFile(join(outDir, MASTER_PLAYLIST), master);
+  await writeFile(join(outDir, STORYBOARD_VTT), storyboardVtt(storyboard, source.durationSec));
+  await assertExists(join(outDir, POSTER_FILE), join(outDir, STORYBOARD_IMAGE));
   opts.log?.info({ encodedSec, rungs: renditions.length }, 'transcode done');
 
   return {
     durationSec: encodedSec,
     hasAudio: source.hasAudio,
     renditions,
-    master: 'master.m3u8',
-    poster: 'thumbs/poster.jpg',
-    storyboardVtt: 'thumbs/storyboard.vtt',
-    storyboardImage: 'thumbs/storyboard.jpg',
+    master: MASTER_PLAYLIST,
+    poster: POSTER_FILE,
+    storyboardVtt: STORYBOARD_VTT,
+    storyboardImage: STORYBOARD_IMAGE,
   };
 }
 
@@ -100,10 +101,10 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
  */
 async function prepareOutDir(outDir: string, subdirs: string[], hasAudio: boolean): Promise<void> {
   await mkdir(outDir, { recursive: true });
-  await rm(join(outDir, 'master.m3u8'), { force: true });
+  await rm(join(outDir, MASTER_PLAYLIST), { force: true });
   for (const sub of subdirs) {
     await rm(join(outDir, sub), { recursive: true, force: true });
-    if (sub !== 'audio' || hasAudio) await mkdir(join(outDir, sub), { recursive: true });
+    if (sub !== AUDIO_DIR || hasAudio) await mkdir(join(outDir, sub), { recursive: true });
   }
 }
 
