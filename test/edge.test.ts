@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/platform/paths.js';
 import { signMediaToken } from '../src/modules/delivery/index.js';
 import { readyVideo } from './support/delivery.js';
+import { until } from './support/poll.js';
 
 /** nginx, configured by `kinema edge-config`, caching the origin's media. */
 describe('nginx edge in front of the origin', () => {
@@ -91,11 +92,17 @@ describe('nginx edge verifying signed media tokens without a database', () => {
     const { id, version } = await readyVideo(app, u.token, 'private');
     const play = await app.api('GET', `/api/v1/videos/${id}/play`, { token: u.token });
     const signedPath = new URL(play.body.hlsManifest).pathname;
+    // The origin counts a request in onResponse, which runs after the client already has the
+    // body: a count is read only once it includes the request just answered, never right after.
+    const countBefore = await originMediaRequests();
     const ok = await fetch(`${edge.url}${signedPath}`);
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /#EXTM3U/);
+    const before = await until(async () => {
+      const n = await originMediaRequests();
+      return n > countBefore && n;
+    }, 'the origin to count the valid request');
 
-    const before = await originMediaRequests();
     const forged = signedPath.replace(/(\/media\/s\/\d+\.)[A-Za-z0-9_-]{43}/, `$1${'A'.repeat(43)}`);
     const expiredToken = signMediaToken(secret, `media/${id}/${version}/`, Math.floor(Date.now() / 1000) - 60);
     const expired = `/media/s/${expiredToken}/${id}/${version}/master.m3u8`;
@@ -106,6 +113,15 @@ describe('nginx edge verifying signed media tokens without a database', () => {
       assert.equal(r.headers.get('x-kinema-edge'), 'denied');
     }
     assert.equal((await fetch(`${edge.url}/media/s/garbage/${id}/${version}/master.m3u8`)).status, 404);
-    assert.equal(await originMediaRequests(), before, 'the refused requests never reached the origin');
+    // A marker request that does reach the origin, sent after the refused ones: once the origin
+    // has counted it, anything the refused requests caused at the origin has been counted too.
+    const marker = await fetch(`${edge.url}${signedPath}`);
+    assert.equal(marker.status, 200);
+    await marker.arrayBuffer();
+    const after = await until(async () => {
+      const n = await originMediaRequests();
+      return n > before && n;
+    }, 'the origin to count the marker request');
+    assert.equal(after, before + 1, 'only the marker reached the origin; the refused requests never did');
   });
 });
