@@ -2,6 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINES } from './support/databases.js';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
+import { until } from './support/poll.js';
 
 // The foundation's HTTP contract, on the embedded engine and on the PostgreSQL server.
 for (const engine of ENGINES) {
@@ -141,8 +142,15 @@ for (const engine of ENGINES) {
       assert.equal(doc.body.openapi, '3.1.0');
       assert.ok(doc.body.paths['/api/v1/videos/{id}'].get);
       assert.ok(doc.body.paths['/api/v1/auth/signup'].post.requestBody);
-      const metrics = await fetch(`${app.url}/metrics`).then((r) => r.text());
-      assert.match(metrics, /kinema_http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+      // This test's own /health request; the counter moves in onResponse, after the client has
+      // the body, so the metrics are polled until they include it rather than read at once.
+      const healthCount = async () => {
+        const metrics = await fetch(`${app.url}/metrics`).then((r) => r.text());
+        return Number(/kinema_http_requests_total\{method="GET",route="\/health",status="200"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+      };
+      const countBefore = await healthCount();
+      assert.equal((await app.api('GET', '/health')).status, 200);
+      await until(async () => (await healthCount()) > countBefore, 'the /health request to be counted in /metrics');
       const unknown = await app.api('GET', '/api/v1/nope');
       assert.equal(unknown.status, 404);
       assert.equal(unknown.body.error.code, 'NOT_FOUND');
