@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { createLogger } from '../../platform/log.js';
 import type { DatabaseHandle } from '../../platform/db/index.js';
 import { createEventRecorder } from './recorder.js';
+import { until } from '../../../test/support/poll.js';
 
 for (const engine of ENGINES) {
   describe(`event recorder on ${engine}`, () => {
@@ -37,9 +38,8 @@ for (const engine of ENGINES) {
       const recorder = createEventRecorder({ db: handle.db, log: createLogger('silent'), flushIntervalMs: 60_000, maxBatch: 10 });
       for (let i = 0; i < 25; i++) recorder.recordEvent({ type: 'video_play', videoId: 'batchVideo1' });
       // 20 are on their way already; only the last 5 wait for the (long) timer.
-      const deadline = Date.now() + 10_000;
-      while ((await countFor('batchVideo1')) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(await countFor('batchVideo1'), 20);
+      await until(async () => (await countFor('batchVideo1')) >= 20, 'the two full batches to be written');
+      assert.equal(await countFor('batchVideo1'), 20, 'the last 5 wait for the timer or close()');
       await recorder.close();
       assert.equal(await countFor('batchVideo1'), 25);
     });
