@@ -33,13 +33,19 @@ for (const engine of ENGINES) {
     });
 
     test('a failed transaction leaves no trace, and interleaved work is not swallowed by it', async () => {
+      let outside: Promise<unknown> | undefined;
       const failing = h.db.transaction().execute(async (trx) => {
         await trx.insertInto('users').values({ userId: 'u-tx', username: 'tx', email: 'tx@x.io', passwordHash: 'h' }).execute();
-        await new Promise((r) => setTimeout(r, 20));
+        // Sent from inside, so it is certainly issued while the transaction is open (no sleep
+        // deciding that); it must commit on its own, not roll back with the transaction.
+        outside = h.db.insertInto('users').values({ userId: 'u-out', username: 'out', email: 'out@x.io', passwordHash: 'h' }).execute();
+        // Two more round trips on the open transaction: on a single session (PGlite) a statement
+        // sent meanwhile would have been run inside it by now, unless the session is locked.
+        const own = await trx.selectFrom('users').select('userId').where('userId', '=', 'u-tx').execute();
+        assert.equal(own.length, 1, 'the transaction sees its own insert');
+        await sql`SELECT 1`.execute(trx);
         throw new Error('boom');
       });
-      // Runs while the transaction is open; must commit on its own, not roll back with it.
-      const outside = h.db.insertInto('users').values({ userId: 'u-out', username: 'out', email: 'out@x.io', passwordHash: 'h' }).execute();
       await assert.rejects(failing, /boom/);
       await outside;
       const ids = (await h.db.selectFrom('users').select('userId').where('userId', 'in', ['u-tx', 'u-out']).execute()).map((r) => r.userId);
