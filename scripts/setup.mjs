@@ -90,6 +90,7 @@ if (forTests) {
       await waitListening(6379, 'Redis');
     } else fail('Redis is not running on 127.0.0.1:6379 and is not installed (apt-get install redis-server).');
   }
-  // 6. The web app bundle the browser tests load.
-  run('npm', ['run', '--silent', 'build']);
+  // 6. The web app bundle the browser tests load (and dist/ for the CLI tests), rebuilt only when
+  // the sources changed since the last build.
+  run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-changed']);
 }
