@@ -28,13 +28,24 @@ export const analyticsQueries = (db: Db) => ({
       .execute(),
 
   /**
-   * Adds `n` views to each video in one statement. `updated_at` is left alone: a view is not an
-   * edit of the video. Deleted videos simply match no row.
+   * Adds `n` views to each video. `updated_at` is left alone: a view is not an edit of the video.
+   * Deleted videos simply match no row.
+   *
+   * Rows are locked first, in video_id order, by one `SELECT … ORDER BY video_id FOR UPDATE`
+   * (PostgreSQL locks rows as they leave the sort, so in that order). Two api processes flushing
+   * batches over the same videos then queue behind each other instead of deadlocking: each one
+   * waits only for a row that comes after every row it holds. Sorting the VALUES list alone would
+   * not be enough: the UPDATE locks rows in whatever order its plan visits them (index lookups in
+   * list order for a small batch, a sequential scan in physical order for a large one).
    */
-  addViews: (trx: Db, views: Map<string, number>) =>
-    sql`UPDATE videos SET view_count = videos.view_count + v.n
-        FROM (VALUES ${sql.join([...views].map(([id, n]) => sql`(${id}::text, ${n}::bigint)`))}) AS v(video_id, n)
-        WHERE videos.video_id = v.video_id`.execute(trx),
+  async addViews(trx: Db, views: Map<string, number>): Promise<void> {
+    const ids = [...views.keys()].sort();
+    if (ids.length === 0) return;
+    await sql`SELECT 1 FROM videos WHERE video_id IN (${sql.join(ids)}) ORDER BY video_id FOR UPDATE`.execute(trx);
+    await sql`UPDATE videos SET view_count = videos.view_count + v.n
+        FROM (VALUES ${sql.join(ids.map((id) => sql`(${id}::text, ${views.get(id)!}::bigint)`))}) AS v(video_id, n)
+        WHERE videos.video_id = v.video_id`.execute(trx);
+  },
 
   /** Runs `fn` in one transaction, so a batch's events and view counts land together. */
   transaction: <T>(fn: (trx: Db) => Promise<T>) => db.transaction().execute(fn),

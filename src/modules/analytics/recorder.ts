@@ -13,10 +13,19 @@ export interface EventRecorderOptions {
   /** A batch this large is written at once (default 100). */
   maxBatch?: number;
   /**
-   * Events kept while the database is slow or away (default 10 000); beyond it new events are
-   * dropped and counted in the log, so an outage costs analytics, never memory.
+   * Events held in memory while the database is slow or away (default 10 000), counting both the
+   * queue and the batches waiting their turn to be written; beyond it new events are dropped and
+   * counted in the log, so an outage costs analytics, never memory.
    */
   maxPending?: number;
+}
+
+/** How much the recorder holds right now, and how much it has turned away. */
+export interface RecorderBacklog {
+  /** Events accepted but not yet written: queued plus in batches being (or waiting to be) written. */
+  waiting: number;
+  /** Events dropped since the start because `waiting` had reached maxPending. */
+  dropped: number;
 }
 
 export interface EventRecorder {
@@ -26,6 +35,8 @@ export interface EventRecorder {
   flush(): Promise<void>;
   /** Stops the timer and writes what is left; later events are dropped. */
   close(): Promise<void>;
+  /** What is held in memory now and what was turned away (tests and monitoring). */
+  backlog(): RecorderBacklog;
 }
 
 /**
@@ -49,7 +60,11 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
   let pending: AnalyticsEvent[] = [];
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
+  /** Events in batches handed to `writing` and not finished yet (written or lost). */
+  let inFlight = 0;
+  /** Dropped since the last warning, and since the start. */
   let dropped = 0;
+  let droppedTotal = 0;
   let closed = false;
 
   async function write(batch: AnalyticsEvent[]): Promise<void> {
@@ -75,7 +90,10 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
     }
     while (pending.length) {
       const batch = pending.splice(0, maxBatch);
-      writing = writing.then(() => write(batch));
+      inFlight += batch.length;
+      writing = writing.then(() => write(batch)).finally(() => {
+        inFlight -= batch.length;
+      });
     }
     return writing;
   }
@@ -83,7 +101,13 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
   return {
     recordEvent(event) {
       if (closed) return void log.debug({ type: event.type }, 'analytics event after close dropped');
-      if (pending.length >= maxPending) return void dropped++;
+      // Batches already chained count too: while the database is stuck, flush() empties the
+      // queue into an ever longer chain, so the queue alone would never reach the bound.
+      if (pending.length + inFlight >= maxPending) {
+        dropped++;
+        droppedTotal++;
+        return;
+      }
       pending.push({ ...event, occurredAt: event.occurredAt ?? new Date() });
       if (pending.length >= maxBatch) void flush();
       else if (!timer) {
@@ -93,6 +117,7 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
       }
     },
     flush,
+    backlog: () => ({ waiting: pending.length + inFlight, dropped: droppedTotal }),
     async close() {
       closed = true;
       await flush();
