@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Cache } from '../../src/platform/cache/port.js';
+import type { Cache, CacheLease } from '../../src/platform/cache/port.js';
 import { waitFor } from './services.js';
 import { until } from './poll.js';
 
@@ -138,6 +138,83 @@ export function describeCacheContract(name: string, setup: () => Promise<CacheHa
       await cache.incr(k, 60);
       await cache.del(k);
       assert.equal(await cache.incr(k, 60), 1);
+    });
+
+    test('getOrLease hands the first miss a lease, and setLeased with it fills the key', async () => {
+      const k = key('lease');
+      const read = await cache.getOrLease<{ title: string }>(k, 60);
+      assert.equal(read.hit, false);
+      assert.ok(!read.hit && read.lease, 'the first miss gets a lease');
+      assert.equal(await cache.setLeased(k, read.lease, { title: 'fresh' }, 60), true);
+      assert.deepEqual(await cache.getOrLease(k, 60), { hit: true, value: { title: 'fresh' } });
+      assert.deepEqual(await cache.get(k), { title: 'fresh' });
+    });
+
+    test('while a lease is out, the key reads as a miss and other readers get no lease', async () => {
+      const k = key('leased');
+      const first = await cache.getOrLease(k, 60);
+      assert.ok(!first.hit && first.lease);
+      assert.deepEqual(await cache.getOrLease(k, 60), { hit: false, lease: null });
+      assert.equal(await cache.get(k), undefined, 'a lease is not a value');
+    });
+
+    test('del between getOrLease and setLeased revokes the lease: the late fill is refused', async () => {
+      // The cache-aside race in miniature: a reader leases and reads the old row, a writer commits
+      // and deletes the key, then the reader's fill arrives.
+      const k = key('revoked');
+      const reader = await cache.getOrLease(k, 60);
+      assert.ok(!reader.hit && reader.lease);
+      await cache.del(k);
+      assert.equal(await cache.setLeased(k, reader.lease, 'old row', 60), false);
+      assert.equal(await cache.get(k), undefined);
+      const next = await cache.getOrLease(k, 60);
+      assert.ok(!next.hit && next.lease, 'the next miss gets a new lease');
+      assert.notEqual(next.lease, reader.lease);
+      assert.equal(await cache.setLeased(k, reader.lease, 'old row', 60), false, 'the old lease stays revoked');
+      assert.equal(await cache.setLeased(k, next.lease, 'new row', 60), true);
+      assert.equal(await cache.get(k), 'new row');
+    });
+
+    test('a set between getOrLease and setLeased wins; a lease fills at most once', async () => {
+      const k = key('overwritten');
+      const reader = await cache.getOrLease(k, 60);
+      assert.ok(!reader.hit && reader.lease);
+      await cache.set(k, 'written', 60);
+      assert.equal(await cache.setLeased(k, reader.lease, 'late', 60), false);
+      assert.equal(await cache.get(k), 'written');
+
+      const k2 = key('once');
+      const again = await cache.getOrLease(k2, 60);
+      assert.ok(!again.hit && again.lease);
+      assert.equal(await cache.setLeased(k2, again.lease, 'first', 60), true);
+      assert.equal(await cache.setLeased(k2, again.lease, 'second', 60), false);
+      assert.equal(await cache.get(k2), 'first');
+    });
+
+    test('an unused lease expires; its holder can no longer fill and the next miss leases again', async () => {
+      const k = key('lapsed');
+      const reader = await cache.getOrLease(k, 1);
+      assert.ok(!reader.hit && reader.lease);
+      let next: CacheLease | null = null;
+      const lapsed = await waitFor(async () => {
+        const read = await cache.getOrLease(k, 60);
+        next = read.hit ? null : read.lease;
+        return next !== null;
+      }, 60_000, 100);
+      assert.ok(lapsed && next, 'a new lease once the first one lapsed');
+      assert.equal(await cache.setLeased(k, reader.lease, 'late', 60), false);
+      assert.equal(await cache.setLeased(k, next, 'on time', 60), true);
+      assert.equal(await cache.get(k), 'on time');
+    });
+
+    test('leases reject values JSON cannot carry and TTLs that are not positive', async () => {
+      await assert.rejects(cache.getOrLease(key('bad'), 0), RangeError);
+      const k = key('bad');
+      const read = await cache.getOrLease(k, 60);
+      assert.ok(!read.hit && read.lease);
+      await assert.rejects(cache.setLeased(k, read.lease, undefined, 60), TypeError);
+      await assert.rejects(cache.setLeased(k, read.lease, 'v', -1), RangeError);
+      assert.equal(await cache.setLeased(k, read.lease, 'v', 60), true, 'a rejected call does not spend the lease');
     });
 
     test('reports itself healthy while its engine answers', async () => {

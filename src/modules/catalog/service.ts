@@ -10,9 +10,14 @@ import { catalogQueries, type VideoRecord, type VideoSort } from './queries.js';
 
 export type { VideoRecord, VideoSort } from './queries.js';
 
-// The seed's playback API caches metadata for an hour; every write below invalidates it, so a
-// stale answer never outlives a change.
+// Video rows are cached for an hour. Every write invalidates the row after it commits, and fills
+// go through cache leases (see `load`), so a stale answer never outlives a change.
 export const VIDEO_CACHE_TTL_SEC = 3600;
+/**
+ * How long a reader may hold the right to fill a row after a miss: far longer than one primary-key
+ * read. A lease that lapses only costs a fill (the next miss leases again), never correctness.
+ */
+export const VIDEO_LEASE_TTL_SEC = 10;
 export const videoCacheKey = (videoId: string) => `video:${videoId}`;
 
 export interface NewVideo {
@@ -46,6 +51,13 @@ function decodeCursor(cursor: string): { key: number; videoId: string } {
   throw new AppError('INVALID_CURSOR', 400, 'The cursor is not one we issued. Start again without it.');
 }
 
+/** A video row as it comes back from the cache: JSON turned its Dates into ISO strings. */
+type CachedVideo = Omit<VideoRecord, 'createdAt' | 'updatedAt' | 'processedAt'> & { createdAt: string; updatedAt: string; processedAt: string | null };
+
+const reviveDates = (v: CachedVideo): VideoRecord => ({
+  ...v, createdAt: new Date(v.createdAt), updatedAt: new Date(v.updatedAt), processedAt: v.processedAt ? new Date(v.processedAt) : null,
+});
+
 /** Tags are trimmed, lower-cased and de-duplicated, so `Cats`, `cats ` and `cats` are one tag. */
 const normaliseTags = (tags: string[] | undefined) => [...new Set((tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))];
 
@@ -57,17 +69,26 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
   const q = catalogQueries(deps.db);
   const rq = catalogQueries(deps.readDb ?? deps.db);
 
+  /**
+   * A video row, from the cache or the primary. Cache-aside with a lease (Cache.getOrLease): the
+   * lease is taken BEFORE the database read and the fill lands only while the key still holds it.
+   * Every write calls `invalidate` after its commit, which deletes the key and so the lease. A
+   * reader that read the row before a commit therefore took its lease before that commit's
+   * invalidation: its fill is refused, or lands first and is deleted. So a row from before a
+   * change (a video just made private, or deleted) can never be written back over the change, on
+   * either adapter and across api processes sharing Redis.
+   */
   async function load(videoId: string): Promise<VideoRecord | undefined> {
-    const cached = await deps.cache.get<VideoRecord & { createdAt: string; updatedAt: string; processedAt: string | null }>(videoCacheKey(videoId));
-    if (cached) {
-      return { ...cached, createdAt: new Date(cached.createdAt), updatedAt: new Date(cached.updatedAt), processedAt: cached.processedAt ? new Date(cached.processedAt) : null };
-    }
+    const key = videoCacheKey(videoId);
+    const read = await deps.cache.getOrLease<CachedVideo>(key, VIDEO_LEASE_TTL_SEC);
+    if (read.hit) return reviveDates(read.value);
     // Read from the primary: a replica could hand back the state from before a write we just made.
     const row = await q.findVideo(videoId);
-    if (row) await deps.cache.set(videoCacheKey(videoId), row, VIDEO_CACHE_TTL_SEC);
+    if (row && read.lease) await deps.cache.setLeased(key, read.lease, row, VIDEO_CACHE_TTL_SEC);
     return row;
   }
 
+  /** Call after a write to the video's row has COMMITTED (see `load` for why the order matters). */
   const invalidate = (videoId: string) => deps.cache.del(videoCacheKey(videoId));
 
   /** A video the caller may see, or a 404 that does not reveal whether a private one exists. */

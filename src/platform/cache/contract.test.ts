@@ -111,7 +111,9 @@ describe('redis cache specifics', () => {
     try {
       await cache.set('video:1', { id: 1 }, 60);
       await cache.incr('hits:1', 60);
+      await cache.getOrLease('video:2', 60);
       assert.equal(await raw.get(`${keyPrefix}video:1`), '{"id":1}');
+      assert.match((await raw.get(`${keyPrefix}video:2`)) ?? '', /^#lease:/, 'a lease lives in the key it reserves');
       assert.equal(await raw.get(`${keyPrefix}hits:1`), '1');
       assert.ok((await raw.pttl(`${keyPrefix}hits:1`)) > 0, 'counter has a TTL');
     } finally {
@@ -133,12 +135,16 @@ describe('redis cache degraded mode', () => {
     await cache.set('k', 'v', 60);
     assert.equal(await cache.get('k'), 'v');
     assert.equal(await cache.healthy(), true);
+    const early = await cache.getOrLease('leased', 60);
+    assert.ok(!early.hit && early.lease);
 
     await first.kill();
     assert.ok(await waitFor(async () => !(await cache!.healthy()), 60_000), 'healthy() turns false');
     assert.equal(await settles(cache.get('k'), 'get'), undefined);
     await settles(cache.set('k2', 'v2', 60), 'set');
     await settles(cache.del('k'), 'del');
+    assert.deepEqual(await settles(cache.getOrLease('k', 60), 'getOrLease'), { hit: false, lease: null });
+    assert.equal(await settles(cache.setLeased('leased', early.lease, 'v', 60), 'setLeased'), false);
     assert.equal(await settles(cache.incr('limit', 60), 'incr'), 1);
     assert.equal(await settles(cache.incr('limit', 60), 'incr'), 2, 'the local counter keeps counting');
     assert.equal(await settles(cache.healthy(), 'healthy'), false);
@@ -178,9 +184,12 @@ describe('redis cache degraded mode', () => {
     cache = createRedisCache({ url: first.url, log, commandTimeoutMs: 500 });
     await cache.set('video:1', 'old title', 600);
     await cache.set('control', 'kept', 600);
+    const reader = await cache.getOrLease('video:2', 600); // a reader about to fill with the old row
+    assert.ok(!reader.hit && reader.lease);
     await first.kill();
     assert.ok(await waitFor(async () => !(await cache!.healthy()), 60_000));
     await cache.del('video:1'); // lost: Redis is down
+    await cache.del('video:2'); // lost too: the lease it should revoke survives in the AOF
     assert.equal(await cache.get('video:1'), undefined, 'a key with a pending invalidation reads as a miss');
 
     const second = await spawnRedisServer({ port: first.port, dir: first.dir, appendOnly: true });
@@ -188,6 +197,8 @@ describe('redis cache degraded mode', () => {
     try {
       assert.ok(await waitFor(() => cache!.healthy(), 60_000));
       assert.equal(await raw.get('control'), '"kept"', 'the restarted Redis kept its data');
+      assert.equal(await cache.setLeased('video:2', reader.lease, 'old row', 600), false, 'a lease whose revocation was lost cannot fill');
+      assert.ok(await waitFor(async () => (await raw.exists('video:2')) === 0, 60_000), 'the lost DEL of the leased key was replayed');
       assert.ok(await waitFor(async () => (await raw.exists('video:1')) === 0, 60_000), 'the lost DEL was replayed');
       assert.equal(await cache.get('video:1'), undefined);
     } finally {

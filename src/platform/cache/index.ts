@@ -6,7 +6,7 @@ import type { Cache } from './port.js';
 import { createMemoryCache, type MemoryCacheOptions } from './memory.js';
 import { createRedisCache, type RedisCacheOptions } from './redis.js';
 
-export type { Cache } from './port.js';
+export type { Cache, CacheLease, LeasedRead } from './port.js';
 export { createMemoryCache, type MemoryCacheOptions } from './memory.js';
 export { createRedisCache, type RedisCacheOptions } from './redis.js';
 

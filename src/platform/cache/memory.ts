@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { Cache } from './port.js';
+import { isLease, newLease } from './lease.js';
+import type { Cache, CacheLease, LeasedRead } from './port.js';
 
 export interface MemoryCacheOptions {
   /**
@@ -40,15 +41,35 @@ export function createMemoryCache({ maxEntries = 10_000, maxTtlSec = Infinity }:
   // No ttlAutopurge: expired entries are dropped lazily on access or evicted by the LRU bound,
   // which avoids one timer per entry.
   const lru = new LRUCache<string, string>({ max: maxEntries, ttl: 0, allowStale: false });
+  const cappedTtlMs = (ttlSec: number) => ttlMsOf(Math.min(ttlSec, maxTtlSec));
 
   return {
     async get<T>(key: string) {
       const json = lru.get(key);
-      return json === undefined ? undefined : (JSON.parse(json) as T);
+      return json === undefined || isLease(json) ? undefined : (JSON.parse(json) as T);
+    },
+
+    // Each method below runs without an await, so it is atomic within this process, as the
+    // Redis scripts are: no other call can touch the key between the check and the write.
+    async getOrLease<T>(key: string, leaseTtlSec: number): Promise<LeasedRead<T>> {
+      const ttl = cappedTtlMs(leaseTtlSec);
+      const json = lru.get(key);
+      if (json !== undefined) return isLease(json) ? { hit: false, lease: null } : { hit: true, value: JSON.parse(json) as T };
+      const lease = newLease();
+      lru.set(key, lease, { ttl });
+      return { hit: false, lease };
+    },
+
+    async setLeased(key: string, lease: CacheLease, value: unknown, ttlSec: number) {
+      const json = encodeCacheValue(value);
+      const ttl = cappedTtlMs(ttlSec);
+      if (lru.get(key) !== lease) return false;
+      lru.set(key, json, { ttl });
+      return true;
     },
 
     async set(key, value, ttlSec) {
-      lru.set(key, encodeCacheValue(value), { ttl: ttlMsOf(Math.min(ttlSec, maxTtlSec)) });
+      lru.set(key, encodeCacheValue(value), { ttl: cappedTtlMs(ttlSec) });
     },
 
     async del(...keys) {

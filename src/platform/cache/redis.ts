@@ -1,7 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { isLease, newLease } from './lease.js';
 import { createMemoryCache, encodeCacheValue, ttlMsOf } from './memory.js';
-import type { Cache } from './port.js';
+import type { Cache, LeasedRead } from './port.js';
 
 export interface RedisCacheOptions {
   /** `redis://[user:pass@]host:port[/db]`; default `redis://127.0.0.1:6379`. Ignored with clusterNodes. */
@@ -24,6 +25,22 @@ const INCR_FIXED_WINDOW = `
 local n = redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
+
+/**
+ * getOrLease: the stored text on a hit (or someone else's lease), else leaves ARGV[1] as the lease
+ * and answers nil. One script so no other client can fill or lease between the GET and the SET.
+ */
+const GET_OR_LEASE = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false`;
+
+/** setLeased: writes ARGV[2] only while the key still holds the lease ARGV[1] (compare-and-set). */
+const SET_IF_LEASED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
 
 /** How many lost invalidations we remember for replay; past that, TTLs bound the staleness. */
 const MAX_LOST_INVALIDATIONS = 10_000;
@@ -59,8 +76,9 @@ function connect(opts: RedisCacheOptions, commandTimeout: number): Redis | Clust
 
 /**
  * Cache on Redis (or Valkey), shared by every api process. A Redis outage never fails a caller:
- * `get` misses, `set`/`del` do nothing, `incr` counts in this process (so rate limits still hold
- * per process), `healthy()` is false, and one warning is logged per outage. ioredis reconnects in
+ * `get` misses, `set`/`del` do nothing, `getOrLease` misses without a lease and `setLeased`
+ * refuses, `incr` counts in this process (so rate limits still hold per process), `healthy()` is
+ * false, and one warning is logged per outage. ioredis reconnects in
  * the background and the cache resumes by itself.
  *
  * Invalidation during an outage: a lost `del` (or `set`) could leave a stale value in Redis if
@@ -151,17 +169,45 @@ export function createRedisCache(opts: RedisCacheOptions): Cache {
     }
   }
 
+  function parseEntry<T>(key: string, json: string): T | undefined {
+    try {
+      return JSON.parse(json) as T;
+    } catch (err) {
+      log.error({ err, key }, 'cache entry is not JSON; treating it as a miss');
+      return undefined;
+    }
+  }
+
   return {
     async get<T>(key: string) {
       if (lostInvalidations.has(key)) return undefined; // may be stale: its invalidation is pending
       const json = await call(() => client.get(key));
-      if (json === FAILED || json === null) return undefined;
-      try {
-        return JSON.parse(json) as T;
-      } catch (err) {
-        log.error({ err, key }, 'cache entry is not JSON; treating it as a miss');
-        return undefined;
-      }
+      if (json === FAILED || json === null || isLease(json)) return undefined;
+      return parseEntry<T>(key, json);
+    },
+
+    async getOrLease<T>(key: string, leaseTtlSec: number): Promise<LeasedRead<T>> {
+      const ttlMs = ttlMsOf(leaseTtlSec);
+      // A key whose invalidation is pending may hold a stale value in Redis: neither serve it nor
+      // lease over it; the replay clears it.
+      if (lostInvalidations.has(key)) return { hit: false, lease: null };
+      const lease = newLease();
+      const stored = await call(() => client.eval(GET_OR_LEASE, 1, key, lease, String(ttlMs)) as Promise<string | null>);
+      if (stored === FAILED) return { hit: false, lease: null };
+      if (stored === null) return { hit: false, lease };
+      if (isLease(stored)) return { hit: false, lease: null };
+      const value = parseEntry<T>(key, stored);
+      return value === undefined ? { hit: false, lease: null } : { hit: true, value };
+    },
+
+    async setLeased(key, lease, value, ttlSec) {
+      const json = encodeCacheValue(value);
+      const ttlMs = ttlMsOf(ttlSec);
+      if (lostInvalidations.has(key)) return false; // the delete that revokes this lease is pending
+      const landed = await call(() => client.eval(SET_IF_LEASED, 1, key, lease, json, String(ttlMs)) as Promise<number>);
+      // Unlike set(), a landed fill leaves lostInvalidations alone: a delete lost while the fill
+      // was on its way must still be replayed.
+      return landed !== FAILED && Number(landed) === 1;
     },
 
     async set(key, value, ttlSec) {
