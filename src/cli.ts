@@ -1,13 +1,17 @@
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './platform/log.js';
-import { openDatabase } from './platform/db/index.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startKinema, type Roles } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { SETTING_NAMES } from './setting-names.js';
+import { EXIT_OK, EXIT_USAGE, parseCommandArgs, UsageError } from './platform/cli-args.js';
 import { packageRoot } from './platform/paths.js';
+import type { Roles } from './app.js';
+
+// The engines (app, database, transcoder) are imported inside the commands that use them, so
+// `kinema --help` and `--version` answer at once, without loading Fastify, the AWS SDK or PGlite.
 
 const USAGE = `kinema: self-hostable video streaming
 
-Usage: kinema <command> [--flag value ...]
+Usage: kinema <command> [flags]       kinema <command> --help       kinema --version
 
 Commands:
   start                 every role in one process (api + worker), embedded engines by default
@@ -16,28 +20,83 @@ Commands:
   migrate               apply database migrations and exit
   transcode IN --out D  validate and transcode a file to an HLS ladder in D, offline
   edge-config           print an nginx edge-cache config for the origins
-                        [--origin host:port ...] [--listen 8081] [--cache-dir DIR] [--max-size 50g]
-                        [--verify-tokens [--token-script PATH]]  check private-media tokens at the edge
 
 Every setting is an environment variable or the matching flag (--port 9000 = PORT=9000):
-  PORT, HOST, DATA_DIR, PUBLIC_URL, MEDIA_BASE_URL, DATABASE_URL, DATABASE_REPLICA_URL,
-  REDIS_URL, REDIS_CLUSTER_NODES, REDIS_KEY_PREFIX, S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID,
-  S3_SECRET_ACCESS_KEY, S3_FORCE_PATH_STYLE, UPLOAD_STAGING, MAX_UPLOAD_BYTES, MAX_DURATION_SEC,
-  WORKER_CONCURRENCY, TRANSCODE_STALL_SEC, SHUTDOWN_GRACE_SEC, MEDIA_SIGNING_SECRET, LOG_LEVEL. See README.md.`;
+  ${wrap(SETTING_NAMES.join(', '), 96, '  ')}. See README.md.
+Exit codes: 0 done, 1 failed (configuration, environment or work), 2 bad usage (nothing done).`;
 
-const ROLES: Record<string, Roles> = {
-  start: { api: true, worker: true },
-  api: { api: true, worker: false },
-  worker: { api: false, worker: true },
+/** Flag of a setting: `MAX_UPLOAD_BYTES` → `max-upload-bytes`. */
+const flagOf = (setting: string) => setting.toLowerCase().replace(/_/g, '-');
+
+function roleHelp(command: string, what: string): string {
+  const flags = SETTING_NAMES.map((name) => `  --${flagOf(name).padEnd(22)} ${name}`).join('\n');
+  return `Usage: kinema ${command} [--setting value ...]
+
+${what}
+
+Settings: each environment variable below, or its flag (a flag wins over the variable).
+What they mean and their defaults: README.md, "Configuration".
+${flags}
+  -h, --help`;
+}
+
+const COMMANDS: Record<string, { roles?: Roles; help: string }> = {
+  start: { roles: { api: true, worker: true }, help: roleHelp('start', 'Runs every role in one process (api + worker). Embedded engines unless configured otherwise.') },
+  api: { roles: { api: true, worker: false }, help: roleHelp('api', 'Runs the HTTP API, the web app, uploads and the media origin.') },
+  worker: { roles: { api: false, worker: true }, help: roleHelp('worker', 'Runs transcode workers (needs ffmpeg and ffprobe on PATH).') },
+  migrate: { help: roleHelp('migrate', 'Applies the database migrations and exits.') },
+  'edge-config': {
+    help: `Usage: kinema edge-config [--origin HOST:PORT ...] [--listen PORT] [--cache-dir DIR] [--max-size SIZE]
+                          [--verify-tokens [--token-script PATH]]
+
+Prints an nginx configuration for an edge cache in front of the api nodes (docs/DEPLOY.md).
+
+  --origin HOST:PORT    an api node; repeat for several (default 127.0.0.1:8080)
+  --listen PORT         the port nginx listens on (default 8081)
+  --cache-dir DIR       where nginx keeps cached media (default /var/cache/kinema-edge)
+  --max-size SIZE       cache size limit in nginx units, e.g. 500m, 50g (default 50g)
+  --verify-tokens       check private-media tokens at the edge (needs the nginx njs module)
+  --token-script PATH   the njs script for that (default deploy/nginx/kinema-token.js here)
+  -h, --help`,
+  },
+  // `transcode` has its own parser and help (src/modules/transcode/cli-command.ts).
 };
 
-async function runRole(roles: Roles, argv: string[]) {
-  const config = loadConfig(process.env, argv);
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + word.length + 1 > width) lines.push(line), (line = '');
+    line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line].join(`\n${indent}`);
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Parses the settings flags of start/api/worker/migrate into environment variable names. */
+function settingsFromFlags(command: string, argv: string[]): Record<string, string> | undefined {
+  const options = Object.fromEntries(SETTING_NAMES.map((name) => [flagOf(name), { type: 'string' as const }]));
+  const { values } = parseCommandArgs(command, argv, options);
+  if (values.help) return undefined;
+  const env: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    const value = values[flagOf(name)];
+    if (typeof value === 'string') env[name] = value;
+  }
+  return env;
+}
+
+async function runRole(roles: Roles, settings: Record<string, string>) {
+  const config = loadConfig({ ...process.env, ...settings }); // a bad setting stops here, before the engines load
+  const [{ createLogger }, { startKinema }] = await Promise.all([import('./platform/log.js'), import('./app.js')]);
   const log = createLogger(config.logLevel);
   const app = await startKinema(config, roles, { log });
   const what = [roles.api && 'api', roles.worker && 'worker'].filter(Boolean).join(' + ');
   if (app.url) {
-    process.stdout.write(`\nKinema is up (${what}, ${app.platform.database.engine}): ${config.publicUrl}\n\n`);
+    process.stdout.write(`\nKinema is up (${what}, ${app.platform.database.engine}): ${config.publicUrl ?? `http://localhost:${new URL(app.url).port}`}\n\n`);
   } else {
     process.stdout.write(`\nKinema ${what} is up (${app.platform.database.engine}), concurrency ${config.workerConcurrency}\n\n`);
   }
@@ -58,51 +117,113 @@ async function runRole(roles: Roles, argv: string[]) {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+async function migrate(settings: Record<string, string>): Promise<number> {
+  const config = loadConfig({ ...process.env, ...settings });
+  const { openDatabase } = await import('./platform/db/index.js');
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const applied = await db.migrate();
+    process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Database is up to date.\n');
+  } finally {
+    await db.close();
+  }
+  return EXIT_OK;
+}
+
+async function edgeConfig(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('edge-config', argv, {
+    origin: { type: 'string', multiple: true },
+    listen: { type: 'string' },
+    'cache-dir': { type: 'string' },
+    'max-size': { type: 'string' },
+    'verify-tokens': { type: 'boolean' },
+    'token-script': { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(`${COMMANDS['edge-config']!.help}\n`);
+    return EXIT_OK;
+  }
+  // The values go into nginx.conf verbatim: refuse anything that could end a directive there.
+  const origins = values.origin ?? ['127.0.0.1:8080'];
+  const badOrigin = origins.find((o) => !/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/.test(o));
+  if (badOrigin !== undefined) throw new UsageError('edge-config', `--origin "${badOrigin}" is not HOST:PORT (e.g. api1:8080)`);
+  const listenPort = Number(values.listen ?? 8081);
+  if (!Number.isInteger(listenPort) || listenPort < 1 || listenPort > 65535) {
+    throw new UsageError('edge-config', `--listen "${values.listen}" is not a port number from 1 to 65535`);
+  }
+  const maxCacheSize = values['max-size'] ?? '50g';
+  if (!/^\d+[kKmMgG]?$/.test(maxCacheSize)) throw new UsageError('edge-config', `--max-size "${maxCacheSize}" is not an nginx size (e.g. 500m, 50g)`);
+  const paths = { '--cache-dir': values['cache-dir'], '--token-script': values['token-script'] };
+  for (const [flag, path] of Object.entries(paths)) {
+    if (path !== undefined && !/^[^\s;{}'"\\]+$/.test(path)) throw new UsageError('edge-config', `${flag} "${path}" must be a path without spaces, quotes, braces or semicolons`);
+  }
+  if (values['token-script'] !== undefined && !values['verify-tokens']) {
+    throw new UsageError('edge-config', '--token-script only applies with --verify-tokens');
+  }
+  const { renderEdgeConfig } = await import('./modules/delivery/index.js');
+  process.stdout.write(
+    renderEdgeConfig({
+      origins,
+      listenPort,
+      cacheDir: values['cache-dir'] ?? '/var/cache/kinema-edge',
+      maxCacheSize,
+      tokenScript: values['verify-tokens'] ? (values['token-script'] ?? join(packageRoot, 'deploy', 'nginx', 'kinema-token.js')) : undefined,
+    }),
+  );
+  return EXIT_OK;
+}
+
 async function main(args: string[]): Promise<number | undefined> {
   const [command, ...rest] = args;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 1;
+  if (command === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return EXIT_USAGE;
   }
-  const roles = ROLES[command];
-  if (roles) return void (await runRole(roles, rest));
-  if (command === 'migrate') {
-    const config = loadConfig(process.env, rest);
-    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      const applied = await db.migrate();
-      process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Database is up to date.\n');
-    } finally {
-      await db.close();
-    }
-    return 0;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    const topic = command === 'help' ? rest[0] : undefined;
+    if (topic === 'transcode') return main(['transcode', '--help']);
+    if (topic !== undefined && !COMMANDS[topic]) throw new UsageError('help', `no command "${topic}"`);
+    process.stdout.write(`${topic ? COMMANDS[topic]!.help : USAGE}\n`);
+    return EXIT_OK;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`kinema ${packageVersion()}\n`);
+    return EXIT_OK;
   }
   if (command === 'transcode') {
     const { runTranscodeCommand } = await import('./modules/transcode/index.js');
     return runTranscodeCommand(rest);
   }
-  if (command === 'edge-config') {
-    const { renderEdgeConfig } = await import('./modules/delivery/index.js');
-    const origins = rest.flatMap((a, i) => (rest[i - 1] === '--origin' ? [a] : []));
-    const flag = (name: string, fallback: string) => rest[rest.indexOf(`--${name}`) + 1] && rest.includes(`--${name}`) ? rest[rest.indexOf(`--${name}`) + 1]! : fallback;
-    process.stdout.write(renderEdgeConfig({
-      origins: origins.length ? origins : ['127.0.0.1:8080'],
-      listenPort: Number(flag('listen', '8081')),
-      cacheDir: flag('cache-dir', '/var/cache/kinema-edge'),
-      maxCacheSize: flag('max-size', '50g'),
-      tokenScript: rest.includes('--verify-tokens') ? flag('token-script', join(packageRoot, 'deploy', 'nginx', 'kinema-token.js')) : undefined,
-    }));
-    return 0;
+  if (command === 'edge-config') return edgeConfig(rest);
+  const known = COMMANDS[command];
+  if (!known) {
+    const problem = command.startsWith('-') ? `unknown flag ${command} (flags go after the command: kinema start --port 9000)` : `unknown command "${command}"`;
+    process.stderr.write(`kinema: ${problem}. Run "kinema --help" to see the commands.\n`);
+    return EXIT_USAGE;
   }
-  process.stderr.write(`Unknown command "${command}". Run "kinema help".\n`);
-  return 1;
+  const settings = settingsFromFlags(command, rest);
+  if (!settings) {
+    process.stdout.write(`${known.help}\n`);
+    return EXIT_OK;
+  }
+  if (known.roles) return void (await runRole(known.roles, settings));
+  return migrate(settings);
 }
+
+// The AWS SDK warns on every start under Node 20 that its releases after January 2027 will need
+// Node 22. That is for whoever upgrades the SDK in package-lock.json, not for the operator of
+// this build, which supports Node >= 20.19. Set the variable to "false" to see it anyway.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 main(process.argv.slice(2)).then(
   (code) => {
     if (code !== undefined) process.exit(code);
   },
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
     // Start-up failures are configuration or environment problems: one clear line, no stack.
     const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
     process.stderr.write(`kinema: ${message}\n`);

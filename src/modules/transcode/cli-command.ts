@@ -1,17 +1,27 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseCommandArgs, UsageError } from '../../platform/cli-args.js';
 import { isAppError } from '../../platform/errors.js';
 import { isPermanentFailure } from './input-errors.js';
+import { openOutputDir, OutputDirRefused, type OutputDir } from './output-dir.js';
 import { createProgressBar, type ProgressBar } from './progress-bar.js';
 import { transcodeFile } from './transcode-file.js';
 import { DEFAULT_MAX_DURATION_SEC } from './validate.js';
 
-/** Exit codes: 0 done, 1 bad usage or an unexpected failure, 2 the input was refused. */
-export const EXIT_OK = 0;
-export const EXIT_USAGE = 1;
-export const EXIT_REJECTED = 2;
+/** The input was refused (not a video, too long, …): retrying the same file will not help. */
+export const EXIT_REJECTED = 3;
 
-const USAGE = 'usage: kinema transcode INPUT --out DIR [--max-duration SEC]';
+export const TRANSCODE_HELP = `Usage: kinema transcode INPUT --out DIR [--max-duration SEC] [--force]
+
+Validates INPUT as the worker does, then transcodes it to an HLS ladder in DIR (master.m3u8 at
+the top, one folder per rung), with a progress bar on stderr and a summary on stdout.
+
+  -o, --out DIR           where the ladder goes: a new or empty directory
+      --force             DIR holds an earlier ladder: replace it (only once the new one is complete)
+      --max-duration SEC  refuse longer videos (default ${DEFAULT_MAX_DURATION_SEC})
+  -h, --help              this text
+
+Exit codes: 0 done, 1 transcoding failed, 2 bad usage (nothing done), 3 the input was refused.`;
 
 export interface CommandIo {
   stdout?: NodeJS.WriteStream;
@@ -19,37 +29,52 @@ export interface CommandIo {
 }
 
 /**
- * `kinema transcode INPUT --out DIR [--max-duration SEC]`: the same validation, ladder and HLS
- * output as the worker, on a local file. Prints a progress bar (stderr) and a summary (stdout).
- * Returns the exit code instead of exiting, so the CLI entry and tests decide what to do with it.
+ * `kinema transcode INPUT --out DIR`: the same validation, ladder and HLS output as the worker,
+ * on a local file. Returns the exit code instead of exiting, so the CLI entry and tests decide
+ * what to do with it.
  *
  * @example process.exitCode = await runTranscodeCommand(['in.mov', '--out', 'hls/']);
  */
 export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
-  let parsed;
+  let input: string;
+  let outDir: string;
+  let output: OutputDir;
+  let maxDurationSec: number;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { out: { type: 'string', short: 'o' }, 'max-duration': { type: 'string' } },
+    const { values, positionals } = parseCommandArgs(
+      'transcode',
+      argv,
+      { out: { type: 'string', short: 'o' }, 'max-duration': { type: 'string' }, force: { type: 'boolean' } },
+      { positionals: true },
+    );
+    if (values.help) {
+      stdout.write(`${TRANSCODE_HELP}\n`);
+      return EXIT_OK;
+    }
+    if (positionals.length === 0) throw new UsageError('transcode', 'give the video to transcode (kinema transcode INPUT --out DIR)');
+    if (positionals.length > 1) throw new UsageError('transcode', `one INPUT at a time, got ${positionals.length} (${positionals.join(' ')})`);
+    if (!values.out) throw new UsageError('transcode', 'say where the ladder goes with --out DIR');
+    maxDurationSec = Number(values['max-duration'] ?? DEFAULT_MAX_DURATION_SEC);
+    if (!(maxDurationSec > 0)) throw new UsageError('transcode', `--max-duration must be a number of seconds above 0, got "${values['max-duration']}"`);
+    input = positionals[0]!;
+    outDir = values.out;
+    const inputStat = await stat(input).catch(() => undefined);
+    if (!inputStat) throw new UsageError('transcode', `${input}: no such file`);
+    if (!inputStat.isFile()) throw new UsageError('transcode', `${input} is not a file`);
+    output = await openOutputDir(outDir, { force: values.force ?? false }).catch((err: unknown) => {
+      throw err instanceof OutputDirRefused ? new UsageError('transcode', err.message) : err;
     });
   } catch (err) {
-    stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return EXIT_USAGE;
-  }
-  const input = parsed.positionals[0];
-  const outDir = parsed.values.out;
-  const maxDurationSec = Number(parsed.values['max-duration'] ?? DEFAULT_MAX_DURATION_SEC);
-  if (!input || !outDir || parsed.positionals.length > 1 || !(maxDurationSec > 0)) {
-    stderr.write(`${USAGE}\n`);
+    if (!(err instanceof UsageError)) throw err;
+    stderr.write(`${err.message}\n`);
     return EXIT_USAGE;
   }
 
   let bar: ProgressBar | undefined;
   try {
-    const out = await transcodeFile(resolve(input), resolve(outDir), {
+    const out = await transcodeFile(resolve(input), resolve(output.stagingDir), {
       maxDurationSec,
       onPlanned: (source, plan) => {
         stderr.write(
@@ -61,6 +86,7 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
       onProgress: (percent) => bar?.update(percent),
     });
     bar?.done();
+    await output.commit();
     stdout.write(`${resolve(outDir, out.master)}\n`);
     for (const r of out.renditions) {
       stdout.write(
@@ -72,11 +98,12 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
     return EXIT_OK;
   } catch (err) {
     bar?.done();
+    await output.discard();
     if (isPermanentFailure(err)) {
       stderr.write(`rejected: ${err.message} [${err.code}]\n`);
       return EXIT_REJECTED;
     }
     stderr.write(`transcode failed: ${isAppError(err) ? `${err.message} [${err.code}]` : (err as Error).message}\n`);
-    return EXIT_USAGE;
+    return EXIT_FAILED;
   }
 }
