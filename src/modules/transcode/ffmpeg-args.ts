@@ -195,8 +195,18 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
     '-filter_complex', filterGraph(input),
     ...input.plan.rungs.flatMap((r, i) => rungOutputArgs(r, i, input.plan, input.outDir, tuning)),
     ...(input.source.hasAudio ? audioOutputArgs(input.plan, input.outDir) : []),
-    '-map', '[poster]', ...NO_METADATA, '-frames:v', '1', '-update', '1', '-q:v', '3', join(input.outDir, POSTER_FILE),
-    '-map', '[story]', ...NO_METADATA, '-frames:v', '1', '-update', '1', '-q:v', '5', join(input.outDir, STORYBOARD_IMAGE),
-    '-progress', 'pipe:1', '-nostats',
+    '-map', '[poster]', ...STILL_OUTPUT_ARGS, '-q:v', '3', join(input.outDir, POSTER_FILE),
+    '-map', '[story]', ...STILL_OUTPUT_ARGS, '-q:v', '5', join(input.outDir, STORYBOARD_IMAGE),
+    '-progress', 'pipe:1', '-stats_period', String(PROGRESS_PERIOD_SEC), '-nostats',
   ];
 }
+
+/**
+ * A still is a stand-in frame written at once, then the real picture over it (why: see
+ * thumbnails.ts). `passthrough` writes both frames as they come; the default constant frame rate
+ * would fill the gap between them with copies of the stand-in, and the second write would be one.
+ */
+const STILL_OUTPUT_ARGS = [...NO_METADATA, '-fps_mode', 'passthrough', '-frames:v', '2', '-update', '1'];
+
+/** ffmpeg writes a `-progress` block this often (its default, stated so it stays that way). */
+export const PROGRESS_PERIOD_SEC = 0.5;

@@ -9,6 +9,12 @@ export { isPermanentFailure, INPUT_ERROR_CODES, type InputErrorCode } from './in
 export { planLadder } from './ladder.js';
 export { transcodeToHls, type TranscodeInput, type TranscodeOptions } from './transcode-hls.js';
 export { transcodeFile, type TranscodeFileOptions } from './transcode-file.js';
+export {
+  encodeTimeLimitSec,
+  longestEncodeTimeLimitSec,
+  HEAVIEST_LEGAL_SOURCE,
+  type EncodeWorkSource,
+} from './encode-limits.js';
 export { runTranscodeCommand } from './cli-command.js';
 export { assertTranscodeToolsAvailable } from './tools-check.js';
 export type {

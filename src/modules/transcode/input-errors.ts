@@ -40,7 +40,8 @@ export const corruptInput = (why: string) =>
 
 /**
  * True when retrying cannot help: the input itself was refused. Anything else (ffmpeg crashed,
- * disk full, the worker was killed, a probe timed out on a busy machine) may succeed next time.
+ * disk full, the worker was killed, a probe timed out on a busy machine, an encode ran past its
+ * time limit: TRANSCODE_TIMEOUT) may succeed next time.
  *
  * @example if (isPermanentFailure(err)) await markFailed(job, err.message); else throw err;
  */

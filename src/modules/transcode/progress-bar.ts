@@ -19,39 +19,51 @@ const WIDTH = 30;
 /** Non-TTY: one line per 10% is enough to show life without flooding the log. */
 const PLAIN_STEP_PERCENT = 10;
 
-/** Create a progress reporter showing percent, speed (× real time) and ETA. */
+/**
+ * Create a progress reporter showing percent, speed (× real time) and ETA. It draws 0% at once,
+ * so a slow start (probing done, first frames in the encoder's lookahead) already shows a bar.
+ */
 export function createProgressBar(opts: ProgressBarOptions): ProgressBar {
   const stream = opts.stream ?? process.stderr;
   const now = opts.now ?? (() => performance.now());
   const startedAt = now();
-  let lastPlain = -PLAIN_STEP_PERCENT;
+  let lastPlainStep = -1;
   let drawn = false;
 
+  const draw = (percent: number) => {
+    const line = formatProgress(percent, (now() - startedAt) / 1000, opts.durationSec);
+    if (stream.isTTY) {
+      const filled = Math.round((Math.min(100, percent) / 100) * WIDTH);
+      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${line}\x1b[K`);
+      drawn = true;
+      return;
+    }
+    const step = Math.floor(percent / PLAIN_STEP_PERCENT);
+    if (step > lastPlainStep) {
+      lastPlainStep = step;
+      stream.write(`transcode ${line}\n`);
+    }
+  };
+  draw(0);
   return {
-    update(percent: number) {
-      const line = formatProgress(percent, (now() - startedAt) / 1000, opts.durationSec);
-      if (stream.isTTY) {
-        const filled = Math.round((percent / 100) * WIDTH);
-        stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${line}\x1b[K`);
-        drawn = true;
-      } else if (percent >= lastPlain + PLAIN_STEP_PERCENT || percent === 100) {
-        lastPlain = percent;
-        stream.write(`transcode ${line}\n`);
-      }
-    },
+    update: draw,
     done() {
       if (drawn) stream.write('\n');
     },
   };
 }
 
-/** `42% 1.8x ETA 0:12` — speed is media seconds encoded per wall second. */
+/**
+ * ` 42.3% 1.8x ETA 0:12` — speed is media seconds encoded per wall second. One decimal, because
+ * on a long video a whole percent can take minutes: the tenths show that work goes on.
+ */
 export function formatProgress(percent: number, elapsedSec: number, durationSec: number): string {
   const mediaSec = (percent / 100) * durationSec;
   const speed = elapsedSec > 0 ? mediaSec / elapsedSec : 0;
   const etaSec = speed > 0 ? (durationSec - mediaSec) / speed : undefined;
   const eta = etaSec === undefined ? '--:--' : clock(etaSec);
-  return `${String(Math.floor(percent)).padStart(3)}% ${speed.toFixed(1)}x ETA ${eta}`;
+  // Floor, not round: 99.96% must not read as 100% while the muxers are still writing.
+  return `${(Math.floor(percent * 10) / 10).toFixed(1).padStart(5)}% ${speed.toFixed(1)}x ETA ${eta}`;
 }
 
 function clock(sec: number): string {

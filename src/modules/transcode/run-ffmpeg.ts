@@ -1,18 +1,23 @@
 import type { Logger } from '../../platform/log.js';
 import { AppError } from '../../platform/errors.js';
+import { encodeTimedOut } from './encode-limits.js';
 import { corruptInput } from './input-errors.js';
 import { runProcess } from './run-process.js';
 
 /**
  * Runs the transcode ffmpeg process: turns `-progress pipe:1` into percent callbacks, an
- * AbortSignal into SIGKILL, and a failed exit into an error that says whose fault it was.
+ * AbortSignal or a spent time limit into SIGKILL, and a failed exit into an error that says
+ * whose fault it was.
  */
 
 export interface RunFfmpegOptions {
   /** Source duration: the denominator of the progress percentage. */
   durationSec: number;
+  /** Percent done (a fraction, 0 < p < 100 while encoding, then 100), rising, ~2 calls/s. */
   onProgress?: (percent: number) => void;
   signal?: AbortSignal;
+  /** Kill ffmpeg and reject with TRANSCODE_TIMEOUT after this many seconds (no limit if omitted). */
+  timeLimitSec?: number;
   log?: Logger;
 }
 
@@ -22,22 +27,28 @@ export interface FfmpegRunStats {
   stderrTail: string;
 }
 
-/** Emit at most one callback per this many ms unless a whole percent more is done. */
-const PROGRESS_MIN_INTERVAL_MS = 1000;
-
 /**
  * Run ffmpeg with the given arguments (which must include `-progress pipe:1`). Resolves when it
- * exits 0. Rejects with TRANSCODE_ABORTED when `signal` fires (ffmpeg is SIGKILLed first), with
- * INPUT_CORRUPT when ffmpeg blames the input, else with TRANSCODE_FAILED (retryable).
+ * exits 0. Rejects with TRANSCODE_ABORTED when `signal` fires and TRANSCODE_TIMEOUT (retryable)
+ * when it runs past `timeLimitSec` (ffmpeg is SIGKILLed first in both cases), with INPUT_CORRUPT
+ * when ffmpeg blames the input, else with TRANSCODE_FAILED (retryable).
  *
  * @example await runFfmpeg(args, { durationSec: 12.5, onProgress: (p) => console.log(p) });
  */
 export async function runFfmpeg(args: string[], opts: RunFfmpegOptions): Promise<FfmpegRunStats> {
   const progress = createProgressParser(opts.durationSec, opts.onProgress);
   opts.log?.debug({ args }, 'ffmpeg start');
-  const run = await runProcess('ffmpeg', args, { signal: opts.signal, onStdoutLine: progress.onLine });
+  if (opts.timeLimitSec !== undefined && !(opts.timeLimitSec > 0)) {
+    throw new RangeError(`timeLimitSec must be a positive number of seconds, got ${opts.timeLimitSec}`);
+  }
+  const timeoutMs = opts.timeLimitSec === undefined ? undefined : opts.timeLimitSec * 1000;
+  const run = await runProcess('ffmpeg', args, { signal: opts.signal, timeoutMs, onStdoutLine: progress.onLine });
   if (run.aborted) {
     throw new AppError('TRANSCODE_ABORTED', 503, 'The transcode was cancelled before it finished.');
+  }
+  if (run.timedOut) {
+    opts.log?.error({ timeLimitSec: opts.timeLimitSec, outTimeSec: progress.outTimeSec(), stderr: run.stderrTail.slice(-2000) }, 'ffmpeg ran past its time limit');
+    throw encodeTimedOut(opts.timeLimitSec ?? 0, opts.durationSec);
   }
   if (run.exitCode !== 0) {
     opts.log?.error({ exitCode: run.exitCode, signal: run.signal, stderr: run.stderrTail }, 'ffmpeg failed');
@@ -58,18 +69,17 @@ export async function runFfmpeg(args: string[], opts: RunFfmpegOptions): Promise
 
 /**
  * Parser for ffmpeg's `-progress` key=value stream. `out_time_us` is the media time written so
- * far (with several outputs, the furthest one); `progress=end` is the last block.
+ * far (with several outputs, the furthest one); a `progress=continue|end` line closes each block,
+ * one every `-stats_period`. Percent is reported unrounded: for a 12 h video a whole percent is
+ * 7 minutes of media, which a slow encode takes far longer than the 2 s a watching person allows.
  */
 export function createProgressParser(durationSec: number, onProgress?: (percent: number) => void) {
   let outTimeSec = 0;
-  let lastPercent = -1;
-  let lastEmitAt = 0;
+  let lastPercent = 0;
   const emit = (percent: number) => {
-    const now = Date.now();
-    if (percent === lastPercent) return;
-    if (percent - lastPercent < 1 && now - lastEmitAt < PROGRESS_MIN_INTERVAL_MS && percent < 100) return;
+    // Only rising values: a repeated block (nothing encoded for 0.5 s) is no news.
+    if (percent <= lastPercent) return;
     lastPercent = percent;
-    lastEmitAt = now;
     onProgress?.(percent);
   };
   return {
@@ -79,12 +89,12 @@ export function createProgressParser(durationSec: number, onProgress?: (percent:
       const key = line.slice(0, eq);
       const value = line.slice(eq + 1).trim();
       if (key === 'out_time_us') {
+        // `N/A` until the first packet is written.
         const us = Number(value);
         if (Number.isFinite(us) && us > 0) outTimeSec = us / 1e6;
-      } else if (key === 'progress') {
+      } else if (key === 'progress' && durationSec > 0) {
         // Stop at 99 until ffmpeg has exited 0: the muxers still write playlists after the last frame.
-        const percent = durationSec > 0 ? Math.min(99, Math.floor((outTimeSec / durationSec) * 100)) : 0;
-        emit(percent);
+        emit(Math.min(99, (outTimeSec / durationSec) * 100));
       }
     },
     finish(): void {

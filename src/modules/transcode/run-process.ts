@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
  */
 
 export interface RunOptions {
-  /** Kill the child with SIGKILL after this long (no limit when omitted). */
+  /** Kill the child with SIGKILL after this long (no limit when omitted; may exceed 24.8 days). */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Called for every complete stdout line (used for `-progress pipe:1`). */
@@ -75,7 +75,7 @@ export function runProcess(command: string, args: string[], opts: RunOptions = {
     let aborted = false;
 
     const kill = () => child.kill('SIGKILL');
-    const timer = opts.timeoutMs ? setTimeout(() => ((timedOut = true), kill()), opts.timeoutMs) : undefined;
+    const clearTimer = opts.timeoutMs ? setLongTimeout(() => ((timedOut = true), kill()), opts.timeoutMs) : () => {};
     const onAbort = () => ((aborted = true), kill());
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -100,13 +100,13 @@ export function runProcess(command: string, args: string[], opts: RunOptions = {
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
     });
     child.on('error', (err) => {
-      clearTimeout(timer);
+      clearTimer();
       liveChildren.delete(child);
       opts.signal?.removeEventListener('abort', onAbort);
       reject(err);
     });
     child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
+      clearTimer();
       liveChildren.delete(child);
       opts.signal?.removeEventListener('abort', onAbort);
       if (lineBuffer && opts.onStdoutLine) opts.onStdoutLine(lineBuffer);
@@ -120,4 +120,22 @@ export function runProcess(command: string, args: string[], opts: RunOptions = {
       });
     });
   });
+}
+
+/** setTimeout's largest delay; above it Node fires after 1 ms instead (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * setTimeout for any delay: an encode's time limit can exceed 24.8 days (a 12 h 8K source), and
+ * a plain setTimeout would then kill it at once. Re-arms until the deadline; returns the cancel.
+ */
+function setLongTimeout(fn: () => void, delayMs: number): () => void {
+  const deadline = performance.now() + delayMs;
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = deadline - performance.now();
+    timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+  };
+  arm();
+  return () => clearTimeout(timer);
 }

@@ -53,21 +53,35 @@ export function planPoster(durationSec: number, top: Pick<LadderRung, 'width' | 
 }
 
 /**
+ * ffmpeg (5.1, `print_report`) writes no `-progress` block at all until every output file has
+ * written its header, and an image output writes its header only when its first frame arrives.
+ * A sprite that appears at the end of the video (or a poster at 10% of it) would therefore hold
+ * back all progress until then. So each still output gets a stand-in frame at once, which the
+ * real picture overwrites (`-update 1`): see `STILL_OUTPUT_ARGS` in ffmpeg-args.ts.
+ */
+
+/**
  * Filter-graph branches (input label → output label) that pick, scale and tile the frames.
  * `selected_n*interval` anchors picks to an absolute grid, so they never drift on long videos.
+ * The sprite comes second, after a one-frame black stand-in of the same size (see above); the
+ * `setpts` gives the two frames distinct timestamps the JPEG encoder accepts.
  */
 export function storyboardFilter(input: string, output: string, plan: StoryboardPlan): string {
+  const size = `${plan.columns * plan.tileWidth}x${plan.rows * plan.tileHeight}`;
   return (
     `[${input}]select='gte(t\\,selected_n*${plan.intervalSec})',` +
     `scale=${plan.tileWidth}:${plan.tileHeight},setsar=1,` +
-    `tile=${plan.columns}x${plan.rows}[${output}]`
+    `tile=${plan.columns}x${plan.rows}[${output}tiles];` +
+    `color=c=black:s=${size}:r=1:d=1,setsar=1[${output}standin];` +
+    `[${output}standin][${output}tiles]concat=n=2:v=1:a=0,setpts=N/TB[${output}]`
   );
 }
 
 export function posterFilter(input: string, output: string, plan: PosterPlan): string {
-  // isnan(prev_selected_t) is 1 only until the first pick: exactly one frame leaves the branch.
+  // Frame 0 is the stand-in (see above); then, while exactly one frame has been picked, the first
+  // frame at or after atSec. Two frames leave the branch (only frame 0 if the video ends sooner).
   return (
-    `[${input}]select='isnan(prev_selected_t)*gte(t\\,${plan.atSec})',` +
+    `[${input}]select='eq(n\\,0)+eq(selected_n\\,1)*gte(t\\,${plan.atSec})',` +
     `scale=${plan.width}:${plan.height},setsar=1[${output}]`
   );
 }

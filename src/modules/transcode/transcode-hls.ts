@@ -1,6 +1,7 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../platform/log.js';
+import { encodeTimeLimitSec } from './encode-limits.js';
 import { buildTranscodeArgs, type EncoderTuning } from './ffmpeg-args.js';
 import { corruptInput } from './input-errors.js';
 import { planLadder } from './ladder.js';
@@ -17,10 +18,18 @@ import { AUDIO_DIR, INIT_SEGMENT, MASTER_PLAYLIST, POSTER_FILE, rungPlaylist, ST
 import type { HlsOutput, LadderPlan, Rendition, ValidatedSource } from './types.js';
 
 export interface TranscodeOptions {
-  /** Percent done, 0..100, throttled (about once a second or per whole percent). */
+  /**
+   * Percent done: rising fractions (0 < p ≤ 99) about twice a second while ffmpeg encodes (each
+   * `-progress` block that moved), then 100 once every output is written.
+   */
   onProgress?: (percent: number) => void;
   /** Abort: ffmpeg is SIGKILLed and the promise rejects with TRANSCODE_ABORTED. */
   signal?: AbortSignal;
+  /**
+   * Wall-clock limit of the encode: past it ffmpeg is SIGKILLed and the promise rejects with
+   * TRANSCODE_TIMEOUT (retryable). Default `encodeTimeLimitSec(source, plan)`.
+   */
+  timeLimitSec?: number;
   log?: Logger;
   /** Override the ladder (default `planLadder(source)`). */
   plan?: LadderPlan;
@@ -53,8 +62,9 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
   await prepareOutDir(outDir, [...plan.rungs.map((r) => r.label), AUDIO_DIR, THUMBS_DIR], source.hasAudio);
 
   const args = buildTranscodeArgs({ inputPath: input.path, source, plan, outDir, poster, storyboard, tuning: opts.tuning });
-  opts.log?.info({ rungs: plan.rungs.map((r) => r.label), durationSec: source.durationSec }, 'transcode start');
-  await runFfmpeg(args, { durationSec: source.durationSec, onProgress: opts.onProgress, signal: opts.signal, log: opts.log });
+  const timeLimitSec = opts.timeLimitSec ?? encodeTimeLimitSec(source, plan);
+  opts.log?.info({ rungs: plan.rungs.map((r) => r.label), durationSec: source.durationSec, timeLimitSec }, 'transcode start');
+  await runFfmpeg(args, { durationSec: source.durationSec, onProgress: opts.onProgress, signal: opts.signal, timeLimitSec, log: opts.log });
 
   const audio = source.hasAudio ? await measureMediaPlaylist(join(outDir, rungPlaylist(AUDIO_DIR))) : undefined;
   const renditions: Rendition[] = [];
