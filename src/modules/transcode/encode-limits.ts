@@ -35,7 +35,7 @@ export type EncodeWorkSource = Pick<ValidatedSource, 'durationSec' | 'width' | '
  * The wall-clock limit, in whole seconds, for encoding `source` into `plan`: every source frame
  * is decoded, every rung frame encoded, at FLOOR_PIXELS_PER_SEC, plus MIN_ENCODE_TIME_LIMIT_SEC.
  *
- * @example encodeTimeLimitSec(source, planLadder(source)) // 10 min of 1080p30: 12 835 s (3.6 h)
+ * @example encodeTimeLimitSec(source, planLadder(source)) // 10 min of 1080p30: 13 446 s (3.7 h)
  */
 export function encodeTimeLimitSec(source: EncodeWorkSource, plan: LadderPlan): number {
   const decodedPerSec = source.width * source.height * source.frameRate.fps;
