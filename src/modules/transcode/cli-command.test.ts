@@ -35,7 +35,7 @@ describe('kinema transcode', () => {
     assert.equal(code, 0, stderr.text());
     assert.ok(existsSync(join(out, 'master.m3u8')));
     assert.match(stdout.text(), /master\.m3u8\n\s+180p\s+320x180/);
-    assert.match(stderr.text(), /320x180 30\.00 fps, 2\.0 s → 180p\n(transcode .*\n)*transcode 100(\.0)?% \d+\.\dx ETA 0:00\n$/);
+    assert.match(stderr.text(), /320x180 30\.00 fps, 2\.0 s → 180p\n(transcode .*\n)*transcode 100\.0% \d+\.\dx ETA 0:00\n$/);
     assert.match(await readFile(join(out, 'master.m3u8'), 'utf8'), /180p\/index\.m3u8/);
   });
 
@@ -79,7 +79,7 @@ describe('kinema transcode', () => {
   });
 
   test('progress shows percent, speed and ETA', () => {
-    assert.match(formatProgress(50, 10, 40), /^ {1,2}50(\.0)?% 2\.0x ETA 0:10$/);
-    assert.match(formatProgress(0, 0, 40), /^ {2,3}0(\.0)?% 0\.0x ETA --:--$/);
+    assert.equal(formatProgress(50, 10, 40), ' 50.0% 2.0x ETA 0:10');
+    assert.equal(formatProgress(0, 0, 40), '  0.0% 0.0x ETA --:--');
   });
 });
