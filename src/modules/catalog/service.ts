@@ -149,7 +149,10 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
 
     async list(opts: { principal: RequestPrincipal | null; ownerId?: string; sort: VideoSort; limit: number; cursor?: string }) {
       const isOwnList = !!opts.ownerId && !!opts.principal && (opts.principal.userId === opts.ownerId || opts.principal.role === 'admin');
-      const rows = await rq.listVideos({
+      // A creator's own list shows every state (a video just created, an upload just finished),
+      // so it must see their latest writes: the primary. Public listings tolerate replica lag.
+      const source = isOwnList ? q : rq;
+      const rows = await source.listVideos({
         ownerId: opts.ownerId,
         includeUnpublished: isOwnList,
         sort: opts.sort,
