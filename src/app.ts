@@ -13,6 +13,7 @@ import type { Cache } from './platform/cache/port.js';
 import { createPgBossQueue, type JobQueue } from './platform/queue/index.js';
 import { createHttpServer, type HttpServer } from './platform/http/server.js';
 import { registerHealthRoute } from './platform/http/health.js';
+import { webAppFallback } from './platform/http/web-app.js';
 import { packageRoot } from './platform/paths.js';
 import { createIdentityService, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
 import { createCatalogService, createLifecycle, registerCatalogRoutes } from './modules/catalog/index.js';
@@ -99,14 +100,8 @@ function pickFreePort(host: string): Promise<number> {
   });
 }
 
-/**
- * The config with a concrete port. URLs derived from PORT=0 ("http://localhost:0") would send
- * players nowhere, so they follow the real port; explicitly configured URLs are kept.
- */
 function withPort(config: Config, port: number): Config {
-  const derived = 'http://localhost:0';
-  const fix = (u: string) => (u === derived ? `http://localhost:${port}` : u);
-  return { ...config, port, publicUrl: fix(config.publicUrl), mediaBaseUrl: fix(config.mediaBaseUrl) };
+  return { ...config, port };
 }
 
 /** The HMAC key for signed media URLs: configured, or generated once into DATA_DIR. */
@@ -130,13 +125,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     log,
     metrics,
     publicUrl: config.publicUrl,
-    fallback: async (req, reply) => {
-      // Client-side routes get index.html; a missing asset (a stale hashed chunk name) is a real
-      // 404, not HTML that the browser would refuse as a module script.
-      if (!hasWeb || req.url.startsWith('/assets/') || req.url.startsWith('/media/')) return false;
-      await reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
-      return true;
-    },
+    fallback: hasWeb ? webAppFallback(webDir) : undefined,
   });
   if (hasWeb) {
     // Vite fingerprints every asset name, so assets can be cached for a year.
@@ -151,8 +140,8 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     );
   }
   registerAuthHook(app, services.identity);
-  registerIdentityRoutes(app, services.identity, { secureCookies: config.publicUrl.startsWith('https:') });
-  registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl}${UPLOADS_PATH}`, posterUrlFor: services.delivery.posterUrlFor });
+  registerIdentityRoutes(app, services.identity, { secureCookies: config.publicUrl?.startsWith('https:') ?? false });
+  registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl ?? ''}${UPLOADS_PATH}`, posterUrlFor: services.delivery.posterUrlFor });
   registerIngestRoutes(app, services.ingest);
   registerPlayRoutes(app, services.delivery);
   if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'));

@@ -10,9 +10,15 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  publicUrl: string;
-  /** Where `hlsManifest` URLs point: a CDN or nginx edge in front of the origin. */
-  mediaBaseUrl: string;
+  /**
+   * The address users reach, when configured. Unset, URLs in API answers are root-relative
+   * (`/media/…`, `/api/v1/uploads`): they resolve against whatever host the browser used, so a
+   * phone on the LAN works as well as localhost. A guessed absolute default would be wrong for
+   * every device but one.
+   */
+  publicUrl?: string;
+  /** Where `hlsManifest` URLs point: a CDN or nginx edge in front of the origin (default PUBLIC_URL; unset: relative). */
+  mediaBaseUrl?: string;
   databaseUrl?: string;
   databaseReplicaUrl?: string;
   redisUrl?: string;
@@ -131,7 +137,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
   const merged: Env = { ...env, ...flagsToEnv(argv) };
   const port = int(merged, 'PORT', 8080, 0, 65535);
   const host = merged.HOST || '0.0.0.0';
-  const publicUrl = url(merged, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const publicUrl = url(merged, 'PUBLIC_URL', ['http:', 'https:']);
   const redisUrl = url(merged, 'REDIS_URL', ['redis:', 'rediss:']);
   const clusterRaw = merged.REDIS_CLUSTER_NODES;
   const redisClusterNodes = clusterRaw ? clusterRaw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;

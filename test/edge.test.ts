@@ -48,7 +48,7 @@ describe('nginx edge in front of the origin', () => {
     const u = await signUp(app, 'secret');
     const { id, prefix } = await readyVideo(app, u.token, 'private');
     const play = await app.api('GET', `/api/v1/videos/${id}/play`, { token: u.token });
-    const signed = new URL(play.body.hlsManifest);
+    const signed = new URL(play.body.hlsManifest, app.url);
     const viaEdge = `${edge.url}${signed.pathname}`;
     for (let i = 0; i < 2; i++) {
       const r = await fetch(viaEdge);
@@ -91,7 +91,7 @@ describe('nginx edge verifying signed media tokens without a database', () => {
     const u = await signUp(app, 'signer');
     const { id, version } = await readyVideo(app, u.token, 'private');
     const play = await app.api('GET', `/api/v1/videos/${id}/play`, { token: u.token });
-    const signedPath = new URL(play.body.hlsManifest).pathname;
+    const signedPath = new URL(play.body.hlsManifest, app.url).pathname;
     // The origin counts a request in onResponse, which runs after the client already has the
     // body: a count is read only once it includes the request just answered, never right after.
     const countBefore = await originMediaRequests();

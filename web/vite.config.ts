@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, transformWithEsbuild, type Plugin, type Rollup } from 'vite';
+import { PAGE_PATHS, pathRegex } from './src/page-paths.js';
 
 /**
  * The browser app. `npm run build` (→ `vite build web`) writes it to dist/web, which the api
@@ -62,9 +63,23 @@ function inlineFastStart(): Plugin {
   };
 }
 
+/**
+ * dist/web/page-paths.json: the regexes of the app's pages, so the server answers 404 for any
+ * other path (src/platform/http/web-app.ts) from the same list the router uses.
+ */
+function pagePathsFile(): Plugin {
+  return {
+    name: 'kinema-page-paths',
+    generateBundle() {
+      const sources = Object.values(PAGE_PATHS).map((p) => pathRegex(p).regex.source);
+      this.emitFile({ type: 'asset', fileName: 'page-paths.json', source: JSON.stringify(sources) });
+    },
+  };
+}
+
 export default defineConfig({
   root,
-  plugins: [inlineFastStart()],
+  plugins: [inlineFastStart(), pagePathsFile()],
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

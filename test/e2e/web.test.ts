@@ -205,7 +205,7 @@ describe('web app in a browser', () => {
     await ready.getByText('Ready', { exact: true }).waitFor();
     assert.match((await ready.textContent())!, new RegExp(title));
     const waiting = page.locator(`[data-video-id="${draft.body.id}"]`);
-    await waiting.getByText('Waiting for upload').waitFor();
+    await waiting.getByText('Waiting for file').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'my-videos.png') });
 
     await waiting.getByRole('button', { name: /^Edit/ }).click();

@@ -17,6 +17,11 @@ export class ApiError extends Error {
   get isNetwork(): boolean {
     return this.status === 0;
   }
+
+  /** Whether the same request may succeed later: no answer, a timeout, rate limit or server error. A 4xx will not. */
+  get isRetryable(): boolean {
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+  }
 }
 
 export const NETWORK_MESSAGE = 'Could not reach Kinema. Check your connection and try again.';
@@ -104,7 +109,8 @@ export async function readPlayResponse(res: Response): Promise<PlayResult> {
     const body = (await res.json().catch(() => ({}))) as { failureReason?: string; error?: { message?: string } };
     return { kind: 'failed', failureReason: body.failureReason ?? body.error?.message ?? 'Processing failed.' };
   }
-  if (res.status === 404) return { kind: 'not-found', message: (await errorFrom(res)).message };
+  // 400: a malformed id in the link; for a viewer that is the same as a video that is not there.
+  if (res.status === 404 || res.status === 400) return { kind: 'not-found', message: (await errorFrom(res)).message };
   throw await errorFrom(res);
 }
 

@@ -2,6 +2,7 @@ import './styles/app.css';
 import { mountSiteHeader } from './components/site-header.js';
 import { useRouter } from './navigation.js';
 import { createRouter, type Route } from './router.js';
+import { PAGE_PATHS } from './page-paths.js';
 import { loadSession } from './session.js';
 
 /**
@@ -10,12 +11,12 @@ import { loadSession } from './session.js';
  * play request, preloaded the watch chunk and started fetching the first media.
  */
 const routes: Route[] = [
-  { path: '/', load: () => import('./pages/home.js') },
-  { path: '/watch/:id', load: () => import('./pages/watch.js') },
-  { path: '/upload', load: () => import('./pages/upload.js') },
-  { path: '/login', load: () => import('./pages/login.js') },
-  { path: '/signup', load: () => import('./pages/signup.js') },
-  { path: '/me/videos', load: () => import('./pages/my-videos.js') },
+  { path: PAGE_PATHS.home, load: () => import('./pages/home.js') },
+  { path: PAGE_PATHS.watch, load: () => import('./pages/watch.js') },
+  { path: PAGE_PATHS.upload, load: () => import('./pages/upload.js') },
+  { path: PAGE_PATHS.login, load: () => import('./pages/login.js') },
+  { path: PAGE_PATHS.signup, load: () => import('./pages/signup.js') },
+  { path: PAGE_PATHS.myVideos, load: () => import('./pages/my-videos.js') },
 ];
 const notFound = () => import('./pages/not-found.js');
 

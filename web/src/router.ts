@@ -1,3 +1,5 @@
+import { pathRegex } from './page-paths.js';
+
 /**
  * A tiny client-side router: path patterns with `:params`, lazily loaded page modules,
  * same-origin link interception and history navigation. Each page gets an AbortSignal that
@@ -28,12 +30,7 @@ interface CompiledRoute extends Route {
 }
 
 function compile(route: Route): CompiledRoute {
-  const names: string[] = [];
-  const source = route.path.replace(/\/:([a-zA-Z]+)/g, (_m, name: string) => {
-    names.push(name);
-    return '/([^/]+)';
-  });
-  return { ...route, names, regex: new RegExp(`^${source}/?$`) };
+  return { ...route, ...pathRegex(route.path) };
 }
 
 export interface Router {

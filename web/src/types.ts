@@ -20,6 +20,8 @@ export interface Video {
   status: VideoStatus;
   progress: number;
   failureReason: string | null;
+  /** For a failed video: whether processing it again can help (false: the file itself is the problem). */
+  failureRetryable: boolean | null;
   duration: number | null;
   width: number | null;
   height: number | null;

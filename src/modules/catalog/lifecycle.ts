@@ -83,8 +83,8 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
       return Number(r.numUpdatedRows) > 0;
     },
 
-    async markFailed(videoId: string, reason: string): Promise<void> {
-      await transition(videoId, ['uploaded', 'processing'], { status: 'failed', failureReason: reason, jobHeartbeatAt: null });
+    async markFailed(videoId: string, reason: string, opts: { retryable?: boolean } = {}): Promise<void> {
+      await transition(videoId, ['uploaded', 'processing'], { status: 'failed', failureReason: reason, failureRetryable: opts.retryable ?? true, jobHeartbeatAt: null });
       await onChange(videoId);
     },
 

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { HttpServer } from '../../platform/http/server.js';
-import { requireUser, type RequestPrincipal } from '../../platform/http/auth.js';
+import { requireUser, SIGNED_IN, type RequestPrincipal } from '../../platform/http/auth.js';
 import { responses } from '../../platform/http/schemas.js';
-import { CreateVideoBody, ListQuery, PatchVideoBody, Video, VideoIdParams, VideoList } from './schemas.js';
+import { CreateVideoBody, DEFAULT_VISIBILITY, ListQuery, PatchVideoBody, Video, VideoIdParams, VideoList } from './schemas.js';
 import { isOwnerOrAdmin, type CatalogService, type VideoRecord } from './service.js';
 
 /** What the catalog needs from delivery to show a video: its poster's URL for this viewer. */
@@ -13,8 +13,6 @@ export interface CatalogRouteOptions {
   uploadUrl: string;
   posterUrlFor: PosterUrlFor;
 }
-
-const auth: { [scheme: string]: string[] }[] = [{ bearer: [] }, { cookie: [] }];
 
 export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, opts: CatalogRouteOptions) {
   async function toJson(v: VideoRecord, principal: RequestPrincipal | null) {
@@ -28,6 +26,8 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
       status: v.status,
       progress: Math.round(v.progress * 10) / 10,
       failureReason: v.failureReason,
+      // The column keeps its last value across a retry; it means something only while failed.
+      failureRetryable: v.status === 'failed' ? v.failureRetryable : null,
       duration: v.duration,
       width: v.width,
       height: v.height,
@@ -42,10 +42,10 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
   }
 
   app.post('/api/v1/videos', {
-    schema: { tags: ['videos'], summary: 'Create a video (then upload its file with tus to uploadUrl)', security: auth, body: CreateVideoBody, response: responses({ 201: Video }, [400, 401]) },
+    schema: { tags: ['videos'], summary: 'Create a video (then upload its file with tus to uploadUrl)', security: SIGNED_IN, body: CreateVideoBody, response: responses({ 201: Video }, [400, 401]) },
   }, async (req, reply) => {
     const principal = requireUser(req);
-    const video = await catalog.create(principal, req.body);
+    const video = await catalog.create(principal, { ...req.body, visibility: req.body.visibility ?? DEFAULT_VISIBILITY });
     return reply.status(201).send(await toJson(video, principal));
   });
 
@@ -54,14 +54,14 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
   }, async (req) => toJson(await catalog.getVisible(req.params.id, req.principal), req.principal));
 
   app.patch('/api/v1/videos/:id', {
-    schema: { tags: ['videos'], summary: 'Edit title, description, tags or visibility (owner or admin)', security: auth, params: VideoIdParams, body: PatchVideoBody, response: responses({ 200: Video }) },
+    schema: { tags: ['videos'], summary: 'Edit title, description, tags or visibility (owner or admin)', security: SIGNED_IN, params: VideoIdParams, body: PatchVideoBody, response: responses({ 200: Video }) },
   }, async (req) => {
     const principal = requireUser(req);
     return toJson(await catalog.update(req.params.id, principal, req.body), principal);
   });
 
   app.delete('/api/v1/videos/:id', {
-    schema: { tags: ['videos'], summary: 'Delete a video and its media (owner or admin)', security: auth, params: VideoIdParams, response: responses({ 204: Type.Null() }) },
+    schema: { tags: ['videos'], summary: 'Delete a video and its media (owner or admin)', security: SIGNED_IN, params: VideoIdParams, response: responses({ 204: Type.Null() }) },
   }, async (req, reply) => {
     await catalog.remove(req.params.id, requireUser(req));
     return reply.status(204).send();

@@ -1,17 +1,26 @@
 import { Type } from '@sinclair/typebox';
 import { ID_PATTERN } from '../../platform/ids.js';
+import { INVALID_MESSAGE } from '../../platform/http/validation.js';
 
 export const Visibility = Type.Union([Type.Literal('public'), Type.Literal('unlisted'), Type.Literal('private')], {
   description: 'public: listed and playable by anyone; unlisted: anyone with the link; private: the owner only',
 });
-export const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+/** A new video is public unless the creator says otherwise, as on YouTube. */
+export const DEFAULT_VISIBILITY = 'public' as const;
+export const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', [INVALID_MESSAGE]: 'The title must contain more than spaces.' });
 export const Description = Type.String({ maxLength: 5000 });
 export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 20 });
 
-export const VideoIdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN, description: '11-character video id' }) });
+export const VideoIdParams = Type.Object({
+  id: Type.String({
+    pattern: ID_PATTERN,
+    description: '11-character video id',
+    [INVALID_MESSAGE]: 'No video with id "{value}": video ids are 11 characters of letters, digits, - and _. Check the link.',
+  }),
+});
 
 export const CreateVideoBody = Type.Object(
-  { title: Title, description: Type.Optional(Description), tags: Type.Optional(Tags), visibility: Visibility },
+  { title: Title, description: Type.Optional(Description), tags: Type.Optional(Tags), visibility: Type.Optional({ ...Visibility, default: DEFAULT_VISIBILITY }) },
   { additionalProperties: false },
 );
 
@@ -31,6 +40,9 @@ export const Video = Type.Object({
   status: VideoStatus,
   progress: Type.Number({ description: 'Transcoding progress, 0–100' }),
   failureReason: Type.Union([Type.String(), Type.Null()]),
+  failureRetryable: Type.Union([Type.Boolean(), Type.Null()], {
+    description: 'For a failed video: whether processing it again (POST /videos/:id/reprocess) can help. false when the file itself is the problem (not a video, unsupported codec, too long): upload a different file. null unless failed.',
+  }),
   duration: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds' }),
   width: Type.Union([Type.Integer(), Type.Null()]),
   height: Type.Union([Type.Integer(), Type.Null()]),

@@ -8,7 +8,8 @@ export const PlayQuery = Type.Object({
   bandwidth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000_000, description: 'Measured throughput in bit/s; the recommended rung fits ~70 % of it' })),
 });
 
-const Url = (description: string) => Type.String({ format: 'uri', description });
+// Root-relative (`/media/…`) unless MEDIA_BASE_URL is configured: resolve against the API's address.
+const Url = (description: string) => Type.String({ format: 'uri-reference', description });
 
 export const PlayReady = Type.Object({
   videoId: Type.String(),

@@ -28,7 +28,7 @@ export interface DeliveryDeps {
   cache: Cache;
   analytics: Pick<EventRecorder, 'recordEvent'>;
   /** Base of every media URL handed out (an edge/CDN, or the api itself): config.mediaBaseUrl. */
-  mediaBaseUrl: string;
+  mediaBaseUrl?: string;
   signingSecret: string;
   tokenTtlSec?: number;
   /** Clock in Unix seconds; tests pass a fixed one. */
@@ -77,7 +77,7 @@ export interface MediaGrant {
 export function createDeliveryService(deps: DeliveryDeps) {
   const tokenTtlSec = deps.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC;
   const nowSec = deps.nowSec ?? (() => Math.floor(Date.now() / 1000));
-  const base = deps.mediaBaseUrl.replace(/\/+$/, '');
+  const base = (deps.mediaBaseUrl ?? '').replace(/\/+$/, '');
 
   /** The published version `version` of a video (cache first), or undefined if it is no longer current. */
   async function loadVersion(videoId: string, version: string): Promise<PublishedVersion | undefined> {

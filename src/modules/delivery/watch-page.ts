@@ -55,7 +55,7 @@ export function registerWatchPage(app: HttpServer, delivery: DeliveryService, in
     const id = (req.params as { id: string }).id;
     let answer: { status: number; body: unknown };
     if (!WATCH_PATH.test(req.url)) {
-      answer = { status: 404, body: { error: { code: 'VIDEO_NOT_FOUND', message: 'No such video.' } } };
+      answer = { status: 404, body: { error: { code: 'VIDEO_NOT_FOUND', message: `No video with id "${id.slice(0, 40)}": video ids are 11 characters of letters, digits, - and _. Check the link.` } } };
     } else {
       try {
         answer = playAnswer(await delivery.play(id, req.principal, readClientHints(req.headers, {})));
@@ -64,7 +64,8 @@ export function registerWatchPage(app: HttpServer, delivery: DeliveryService, in
         answer = { status: err.status, body: { error: { code: err.code, message: err.message } } };
       }
     }
-    // Per viewer (signed URLs for private videos) and it counted a view: never cached.
-    return reply.type('text/html').header('cache-control', 'no-store').send(renderWatchPage(indexHtml, answer));
+    // Per viewer (signed URLs for private videos) and it counted a view: never cached. The page
+    // draws "not found" for a 404 answer, and says so in its status too (crawlers, link checkers).
+    return reply.status(answer.status === 404 ? 404 : 200).type('text/html').header('cache-control', 'no-store').send(renderWatchPage(indexHtml, answer));
   });
 }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { HttpServer } from '../../platform/http/server.js';
-import { readToken, requireUser, SESSION_COOKIE } from '../../platform/http/auth.js';
+import { readToken, requireUser, requiresSignIn, SESSION_COOKIE, SIGNED_IN } from '../../platform/http/auth.js';
 import { unauthorized } from '../../platform/errors.js';
 import { responses } from '../../platform/http/schemas.js';
 import { LoginBody, SessionReply, SignupBody, User } from './schemas.js';
@@ -17,6 +17,8 @@ export const toUserJson = (u: UserRecord, withEmail = false) => ({
 /**
  * Resolves the caller on every API request: a bad bearer token is an error (the client meant to
  * authenticate), while a stale cookie is dropped so a signed-out browser still sees public pages.
+ * Routes declaring `security: SIGNED_IN` refuse anonymous callers here, in onRequest: before the
+ * body is parsed or validated, so "sign in first" comes before any complaint about the input.
  */
 export function registerAuthHook(app: HttpServer, identity: IdentityService) {
   app.decorateRequest('principal', null);
@@ -24,11 +26,13 @@ export function registerAuthHook(app: HttpServer, identity: IdentityService) {
     // The API, and the watch page, whose first response carries the play answer.
     if (!req.url.startsWith('/api/') && !req.url.startsWith('/watch/')) return;
     const found = readToken(req);
-    if (!found) return;
-    const principal = await identity.authenticate(found.token);
-    if (principal) req.principal = principal;
-    else if (found.bearer) throw unauthorized('That token is unknown, expired or signed out. Sign in again to get a new one.');
-    else reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    if (found) {
+      const principal = await identity.authenticate(found.token);
+      if (principal) req.principal = principal;
+      else if (found.bearer) throw unauthorized('That token is unknown, expired or signed out. Sign in again to get a new one.');
+      else reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    }
+    if (!req.principal && requiresSignIn(req.routeOptions.schema)) throw unauthorized();
   });
 }
 
@@ -62,7 +66,7 @@ export function registerIdentityRoutes(app: HttpServer, identity: IdentityServic
   });
 
   app.get('/api/v1/me', {
-    schema: { tags: ['auth'], summary: 'The signed-in account', security: [{ bearer: [] }, { cookie: [] }], response: responses({ 200: User }, [401]) },
+    schema: { tags: ['auth'], summary: 'The signed-in account', security: SIGNED_IN, response: responses({ 200: User }, [401]) },
   }, async (req) => {
     const principal = requireUser(req);
     const user = await identity.findUser(principal.userId);

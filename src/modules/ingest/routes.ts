@@ -2,7 +2,7 @@ import { Metadata } from '@tus/utils';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpServer } from '../../platform/http/server.js';
 import { Type } from '@sinclair/typebox';
-import { requireUser } from '../../platform/http/auth.js';
+import { requireUser, SIGNED_IN } from '../../platform/http/auth.js';
 import { responses } from '../../platform/http/schemas.js';
 import { VideoIdParams } from '../catalog/index.js';
 import { UPLOADS_PATH } from './upload-server.js';
@@ -17,6 +17,7 @@ export function registerIngestRoutes(app: HttpServer, ingest: IngestService) {
     schema: {
       tags: ['videos'],
       summary: 'Process a failed video again from its stored original (owner or admin)',
+      security: SIGNED_IN,
       params: VideoIdParams,
       response: responses({ 202: Type.Object({ status: Type.Literal('uploaded') }) }, [400, 401, 403, 404, 409]),
     },

@@ -30,6 +30,7 @@ export interface VideosTable {
   visibility: Visibility;
   status: Generated<VideoStatus>;
   failureReason: string | null;
+  failureRetryable: Generated<boolean>;
   progress: Generated<number>;
   duration: number | null;
   width: number | null;

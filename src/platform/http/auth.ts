@@ -16,6 +16,21 @@ declare module 'fastify' {
 
 export const SESSION_COOKIE = 'kinema_session';
 
+type Security = { [scheme: string]: string[] }[];
+
+/**
+ * The OpenAPI `security` of routes only a signed-in caller may use. It is also what the auth hook
+ * enforces: anonymous calls to such a route get 401 before their input is validated, so a client
+ * is told to sign in before being told about a missing field.
+ */
+export const SIGNED_IN: Security = [{ bearer: [] }, { cookie: [] }];
+
+/** Whether a route's schema demands a signed-in caller (`security` without the anonymous `{}`). */
+export function requiresSignIn(schema: { security?: readonly { readonly [scheme: string]: readonly string[] }[] } | undefined): boolean {
+  const security = schema?.security;
+  return !!security && security.length > 0 && !security.some((s) => Object.keys(s).length === 0);
+}
+
 /** The caller, or a 401 telling them to sign in. */
 export function requireUser(req: FastifyRequest): RequestPrincipal {
   if (!req.principal) throw unauthorized();

@@ -6,7 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { createSchemaCompiler } from './validation.js';
+import type { ErrorObject } from 'ajv';
+import { createSchemaCompiler, describeValidation } from './validation.js';
 
 export type HttpServer = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -15,7 +16,8 @@ export interface HttpServerOptions {
   metrics: Metrics;
   /** Largest JSON body accepted; uploads go through tus, never through JSON. */
   bodyLimitBytes?: number;
-  publicUrl: string;
+  /** The configured address, for the OpenAPI document; unset, the document names its own origin. */
+  publicUrl?: string;
   /** Answers unmatched GETs outside /api (the web app's client-side routes); false = 404. */
   fallback?: (req: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 }
@@ -23,14 +25,7 @@ export interface HttpServerOptions {
 /** Fastify's own error codes mapped to ours, so clients see one error vocabulary. */
 function describeFastifyError(err: FastifyError): { status: number; code: string; message: string } | undefined {
   if (err.validation) {
-    const first = err.validation[0];
-    const where = err.validationContext ?? 'request';
-    const path = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : '';
-    let detail = first?.message ?? 'is invalid';
-    if (first?.keyword === 'additionalProperties') {
-      detail = `has an unknown field "${(first.params as { additionalProperty: string }).additionalProperty}"`;
-    }
-    return { status: 400, code: 'VALIDATION_FAILED', message: `The ${where}${path ? ` field "${path}"` : ''} ${detail}.` };
+    return { status: 400, code: 'VALIDATION_FAILED', message: describeValidation(err.validation as ErrorObject[], err.validationContext) };
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -72,7 +67,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Kinema API', version: '1', description: 'Video upload, transcoding, playback and discovery.' },
-      servers: [{ url: opts.publicUrl }],
+      // OpenAPI 3.1: a relative server URL is resolved against where the document was fetched.
+      servers: [{ url: opts.publicUrl ?? '/' }],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },

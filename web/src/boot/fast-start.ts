@@ -63,6 +63,23 @@ export function startRendition(play: PlayInfo): Rendition | undefined {
   return fitting[fitting.length - 1] ?? sorted[0];
 }
 
+/**
+ * The play answer with absolute URLs. Without MEDIA_BASE_URL the server sends root-relative ones
+ * (`/media/…`, right for whatever address the viewer used); the warm-up Worker runs from a blob:
+ * URL, which cannot resolve those, and `new URL(uri, playlist)` needs an absolute base.
+ */
+export function withAbsoluteUrls<T extends PlayInfo & { audioUrl?: string | null }>(play: T, base: string): T {
+  const abs = (u: string) => new URL(u, base).href;
+  return {
+    ...play,
+    hlsManifest: abs(play.hlsManifest),
+    renditions: play.renditions.map((r) => ({ ...r, url: abs(r.url) })),
+    posterUrl: play.posterUrl && abs(play.posterUrl),
+    storyboardUrl: play.storyboardUrl && abs(play.storyboardUrl),
+    ...(play.audioUrl ? { audioUrl: abs(play.audioUrl) } : {}),
+  };
+}
+
 /** URI of the default (else the first) audio rendition of a master playlist. */
 export function audioPlaylistUri(master: string): string | undefined {
   const media = master.split('\n').filter((l) => l.indexOf('#EXT-X-MEDIA:') === 0 && l.indexOf('TYPE=AUDIO') > 0 && l.indexOf('URI=') > 0);
@@ -154,7 +171,7 @@ export function bootFastStart(watchChunks: string[], workerSource: string): void
   response.then(() => performance.mark('kinema:play-response'), () => null);
   if (inline?.status === 200 && typeof MediaSource === 'function') {
     // The first frame without waiting for hls.js (boot/mse-start.ts); it fetches the media itself.
-    startMseBootstrap(JSON.parse(inline.text) as PlayInfo);
+    startMseBootstrap(withAbsoluteUrls(JSON.parse(inline.text) as PlayInfo, location.href));
   } else if (!baseline) {
     // `?hlsDefaults=1` is bench/ttff's baseline: hls.js on its own, without the media warm-up.
     const worker = startWarmUpWorker(workerSource);
@@ -162,7 +179,12 @@ export function bootFastStart(watchChunks: string[], workerSource: string): void
     // the chain playlists → segments then runs in the worker.
     response
       .then((r) => (r.status === 200 ? r.clone().text() : null))
-      .then((text) => text && (worker ? worker.postMessage(text) : warmUpMedia(JSON.parse(text) as PlayInfo)))
+      .then((text) => {
+        if (!text) return;
+        const play = withAbsoluteUrls(JSON.parse(text) as PlayInfo, location.href);
+        if (worker) worker.postMessage(JSON.stringify(play));
+        else warmUpMedia(play);
+      })
       .catch(() => null);
   }
   for (const href of watchChunks) {

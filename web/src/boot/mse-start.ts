@@ -126,7 +126,9 @@ export function startMseBootstrap(play: ReadyPlay): void {
     performance.mark('kinema:boot-appended');
     return { video: videoTrack, audio: audioTrack };
   });
-  ready.catch(() => null); // The player handles a failure (it starts hls.js from scratch).
+  // The player handles a failure (it starts hls.js from scratch, which reports what went wrong);
+  // the downloads `ready` may never get to are marked handled so they are not reported twice.
+  for (const p of [ready, master, videoMedia, audioMedia]) p.catch(() => null);
 
   // What bench/ttff measures: the first frame on screen, whoever put it there.
   video.requestVideoFrameCallback?.(() => {

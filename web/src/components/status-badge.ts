@@ -2,7 +2,7 @@ import { h } from '../dom.js';
 import type { VideoStatus, Visibility } from '../types.js';
 
 const STATUS_TEXT: Record<VideoStatus, string> = {
-  awaiting_upload: 'Waiting for upload',
+  awaiting_upload: 'Waiting for file',
   uploaded: 'Queued',
   processing: 'Processing',
   ready: 'Ready',

@@ -6,7 +6,7 @@ import { setTitle } from '../navigation.js';
 import type { PageContext } from '../router.js';
 import type { Video } from '../types.js';
 
-/** Home: the newest uploads (with "Show more") and the most watched. */
+/** Home: the newest uploads (with "Show more") and, once it differs from them, the most watched. */
 export async function render({ outlet, signal }: PageContext): Promise<void> {
   setTitle();
   const body = h('div', { class: 'home-body' }, videoGridSkeleton());
@@ -32,7 +32,7 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
       }
       replaceChildren(body,
         newestSection(newest.items, newest.nextCursor, signal),
-        popular.items.some((v) => v.viewCount > 0) && section('popular', 'Popular', videoGrid(popular.items, 'Popular videos')),
+        isWorthARow(popular.items, newest.items) && section('popular', 'Popular', videoGrid(popular.items, 'Popular videos')),
       );
     } catch (err) {
       if (signal.aborted) return;
@@ -41,6 +41,16 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
     }
   }
   await load();
+}
+
+/**
+ * Popular gets its own row only when it shows something Newest does not: some video has been
+ * watched, and at least one popular video is not already on screen. With a handful of videos both
+ * rows would hold the same cards.
+ */
+export function isWorthARow(popular: Video[], newest: Video[]): boolean {
+  const shown = new Set(newest.map((v) => v.id));
+  return popular.some((v) => v.viewCount > 0) && popular.some((v) => !shown.has(v.id));
 }
 
 function section(id: string, title: string, ...content: (Node | false | null)[]): HTMLElement {

@@ -74,14 +74,15 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
         showToast((err as ApiError).message, 'error');
       }
     });
-    // A failed video can go through processing again (after a transient failure on our side).
-    const retry = video.status === 'failed' && h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Process “${video.title}” again` }, 'Try again');
+    // A failed video can go through processing again when the failure was on our side; when the
+    // file itself is the problem (not a video, unsupported codec) another attempt cannot help.
+    const retry = video.status === 'failed' && video.failureRetryable !== false && h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Process “${video.title}” again` }, 'Try again');
     if (retry) {
       retry.addEventListener('click', async () => {
         retry.disabled = true;
         try {
           await api.reprocessVideo(video.id);
-          videos = videos.map((v) => (v.id === video.id ? { ...v, status: 'uploaded', failureReason: null, progress: 0 } : v));
+          videos = videos.map((v) => (v.id === video.id ? { ...v, status: 'uploaded', failureReason: null, failureRetryable: null, progress: 0 } : v));
           draw();
           showToast(`“${video.title}” is queued for processing again.`);
         } catch (err) {
@@ -98,10 +99,13 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
         h('p', { class: 'row-badges' }, statusBadge(video.status, video.progress), visibilityBadge(video.visibility)),
         video.status === 'processing' && h('div', { class: 'progress-track progress-small', role: 'progressbar', 'aria-label': `Processing “${video.title}”`, 'aria-valuenow': Math.floor(video.progress), 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { class: 'progress-fill', style: `width:${video.progress}%` })),
         video.status === 'failed' && h('p', { class: 'form-error' }, video.failureReason ?? 'Processing failed.'),
-        video.status === 'awaiting_upload' && h('p', { class: 'muted' }, 'The file was not uploaded. ', h('a', { href: '/upload' }, 'Resume on the upload page'), ' or delete this video.'),
-        h('p', { class: 'row-meta muted' }, `${formatViews(video.viewCount)} · uploaded ${formatAge(video.createdAt)}`),
+        video.status === 'failed' && !retry && h('p', { class: 'muted' }, 'Trying again would fail the same way: upload a different file.'),
+        video.status === 'awaiting_upload' && h('p', { class: 'muted' }, 'Its file has not been uploaded yet: choose it to start, or delete this video.'),
+        h('p', { class: 'row-meta muted' }, isReady ? `${formatViews(video.viewCount)} · uploaded ${formatAge(video.createdAt)}` : `Created ${formatAge(video.createdAt)}`),
       ),
-      h('div', { class: 'row-actions' }, retry, edit, remove),
+      h('div', { class: 'row-actions' },
+        video.status === 'awaiting_upload' && h('a', { href: `/upload?video=${encodeURIComponent(video.id)}`, class: 'btn btn-primary btn-small', 'aria-label': `Choose the file for “${video.title}”` }, 'Choose file'),
+        retry, edit, remove),
     );
   }
 

@@ -1,5 +1,6 @@
 import { api, ApiError } from '../api.js';
 import { confirmDialog } from '../components/confirm-dialog.js';
+import { messagePanel } from '../components/message-panel.js';
 import { formError } from '../components/form-field.js';
 import { progressBar } from '../components/progress-bar.js';
 import { requireSignedIn } from '../components/sign-in-required.js';
@@ -8,6 +9,7 @@ import { h, replaceChildren } from '../dom.js';
 import { formatBytes } from '../format.js';
 import { setTitle } from '../navigation.js';
 import type { PageContext } from '../router.js';
+import type { Video } from '../types.js';
 import { detailsFields } from '../upload/details-form.js';
 import { chosenFile, fileDrop, titleFromFileName } from '../upload/file-drop.js';
 import { clearPendingUpload, isSameFile, loadPendingUpload, savePendingUpload, type PendingUpload } from '../upload/pending-upload.js';
@@ -20,7 +22,7 @@ import { processingView } from '../upload/processing-view.js';
  * percent, speed and time left → transcoding progress → link to the watch page.
  * An interrupted upload (closed tab, reload) is offered for resuming on the next visit.
  */
-export async function render({ outlet, signal }: PageContext): Promise<void> {
+export async function render({ outlet, signal, query }: PageContext): Promise<void> {
   setTitle('Upload');
   const user = await requireSignedIn(outlet, 'Upload a video', 'You need an account to upload videos.');
   if (!user || signal.aborted) return;
@@ -30,6 +32,31 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
   function showPicker(): void {
     const pending = loadPendingUpload();
     replaceChildren(stage, pending && resumeBanner(pending), fileDrop(onFile));
+  }
+
+  /**
+   * `/upload?video=ID` (My videos' "Choose file"): the file for a video created earlier whose
+   * upload never happened, e.g. through the API, or in a browser that no longer remembers it.
+   */
+  async function showPickerFor(videoId: string): Promise<void> {
+    let video: Video;
+    try {
+      video = await api.getVideo(videoId, signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      replaceChildren(stage, messagePanel({ tone: 'error', title: 'Could not find that video', body: (err as ApiError).message, actions: h('a', { href: '/me/videos', class: 'btn btn-secondary' }, 'Go to My videos') }));
+      return;
+    }
+    if (signal.aborted) return;
+    if (video.status !== 'awaiting_upload' || !video.uploadUrl) {
+      replaceChildren(stage, messagePanel({ title: `“${video.title}” already has its file`, body: 'Upload another video, or see this one in My videos.', actions: [h('a', { href: '/upload', class: 'btn btn-primary' }, 'Upload a video'), h('a', { href: '/me/videos', class: 'btn btn-secondary' }, 'Go to My videos')] }));
+      return;
+    }
+    const onChosen = (file: File) => {
+      savePendingUpload({ videoId: video.id, title: video.title, fileName: file.name, sizeBytes: file.size, lastModified: file.lastModified, percent: 0 });
+      startTransfer(file, video.id, video.title);
+    };
+    replaceChildren(stage, h('div', { class: 'resume-banner', role: 'status', 'data-testid': 'file-for-video' }, h('p', {}, h('strong', {}, `Choose the file for “${video.title}”. `), 'Its details are already saved; the upload starts as soon as you pick the file.')), fileDrop(onChosen));
   }
 
   function resumeBanner(pending: PendingUpload): HTMLElement {
@@ -161,7 +188,9 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
     replaceChildren(stage, processingView(videoId, title, signal, () => showPicker()));
   }
 
-  showPicker();
+  const forVideo = query.get('video');
+  if (forVideo) await showPickerFor(forVideo);
+  else showPicker();
 }
 
 function warnBeforeLeaving(event: BeforeUnloadEvent): void {

@@ -12,8 +12,11 @@ import type { Video } from '../types.js';
 import { delay } from '../upload/wait-until-processed.js';
 import { upNext } from '../components/up-next.js';
 import { renderNotFound } from './not-found.js';
+import { loadSession } from '../session.js';
 
 const PROCESSING_POLL_MS = 2000;
+/** Video ids are 11 base64url characters (src/platform/ids.ts). */
+const VIDEO_ID = /^[A-Za-z0-9_-]{11}$/;
 // For bench/ttff's `--breakdown`: when the watch chunk (with hls.js) was evaluated.
 performance.mark('kinema:watch-chunk');
 
@@ -24,6 +27,9 @@ performance.mark('kinema:watch-chunk');
  */
 export async function render({ params, query, outlet, signal }: PageContext): Promise<void> {
   const videoId = params.id ?? '';
+  if (!VIDEO_ID.test(videoId)) {
+    return renderNotFound(outlet, 'This link is incomplete or mistyped: video links end in an 11-character id. Check the address you followed.', 'Video not found');
+  }
   const useHlsDefaults = query.get('hlsDefaults') === '1';
   // Where boot/mse-start.ts already shows the first frame, its box stays on screen until the
   // player adopts it (moved within this task, so playback never notices).
@@ -46,7 +52,8 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
       play = await (result ?? loadPlay(videoId, signal));
     } catch (err) {
       if (signal.aborted) return;
-      replaceChildren(slot, messagePanel({ tone: 'error', title: 'Could not load this video', body: (err as ApiError).message, onRetry: () => void load() }));
+      const error = err as ApiError;
+      replaceChildren(slot, messagePanel({ tone: 'error', title: 'Could not load this video', body: error.message, onRetry: error.isRetryable ? () => void load() : undefined }));
       return;
     }
     if (signal.aborted) return;
@@ -54,28 +61,55 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
       case 'not-found':
         return renderNotFound(outlet, 'This video does not exist, was deleted, or is private.', 'Video not found');
       case 'failed':
-        replaceChildren(slot, messagePanel({ tone: 'error', title: 'This video could not be processed', body: play.failureReason }));
-        return;
+        return showFailed(play.failureReason);
       case 'processing':
-        return showProcessing(play.progress, play.status);
+        // Polls until the video is ready; the page around it (title, details) goes on meanwhile.
+        void showProcessing(play.progress, play.status);
+        return;
       case 'ready':
         showInfo(play.play.title, play.play.description);
         mountPlayer(slot, { play: play.play, useHlsDefaults, signal, onReload: () => void load() });
     }
   }
 
+  /** A failed video: the reason; its owner is sent to My videos, which offers "Try again" when that can help. */
+  async function showFailed(reason: string): Promise<void> {
+    const panel = messagePanel({ tone: 'error', title: 'This video could not be processed', body: reason });
+    replaceChildren(slot, panel);
+    const video = await details;
+    if (video && !signal.aborted && (await isViewersOwn())) {
+      const hint = video.failureRetryable ? 'You can process it again from ' : 'Upload a different file, or delete it, from ';
+      panel.append(h('p', { class: 'message-body' }, hint, h('a', { href: '/me/videos' }, 'My videos'), '.'));
+    }
+  }
+
   async function showProcessing(progress: number, status: string): Promise<void> {
     const bar = progressBar('Processing progress', 'watch-processing');
-    replaceChildren(slot, h('div', { class: 'player player-state', 'data-testid': 'processing' },
-      h('div', { class: 'state-box' },
-        h('h2', { class: 'state-title' }, 'This video is still processing'),
-        h('p', { class: 'muted' }, 'It will start playing here as soon as it is ready.'),
-        bar.element,
-      ),
-    ));
+    const heading = h('h2', { class: 'state-title' });
+    const hint = h('p', { class: 'muted' });
+    replaceChildren(slot, h('div', { class: 'player player-state', 'data-testid': 'processing' }, h('div', { class: 'state-box' }, heading, hint, bar.element)));
     let latest = { progress, status };
-    while (!signal.aborted) {
+    let owner: boolean | undefined;
+    void isViewersOwn().then((isOwn) => {
+      owner = isOwn;
+      if (!signal.aborted) paint();
+    });
+    function paint(): void {
+      if (latest.status === 'awaiting_upload') {
+        heading.textContent = 'Waiting for the video file';
+        replaceChildren(hint, owner
+          ? ['The file has not been uploaded yet. Upload it from ', h('a', { href: '/me/videos' }, 'My videos'), '; it will play here once processed.']
+          : 'Its creator has not uploaded the file yet. It will play here once they do.');
+        bar.element.hidden = true;
+        return;
+      }
+      heading.textContent = 'This video is still processing';
+      hint.textContent = 'It will start playing here as soon as it is ready.';
+      bar.element.hidden = false;
       bar.set(latest.status === 'processing' ? latest.progress : undefined, latest.status === 'processing' ? `${Math.floor(latest.progress)}% processed` : 'Waiting to be processed…');
+    }
+    while (!signal.aborted) {
+      paint();
       await delay(PROCESSING_POLL_MS, signal);
       if (signal.aborted) return;
       const next = await loadPlay(videoId, signal).catch((err: ApiError) => err);
@@ -86,6 +120,12 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
       if (next.kind !== 'processing') return load(Promise.resolve(next));
       latest = next;
     }
+  }
+
+  /** Whether the viewer is the video's creator (the session may still be loading: wait for it). */
+  async function isViewersOwn(): Promise<boolean> {
+    const [video, user] = await Promise.all([details, loadSession()]);
+    return !!video && !!user && user.id === video.owner.id;
   }
 
   function showInfo(titleText: string, descriptionText: string): void {
@@ -100,7 +140,8 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
     if (!title.textContent) showInfo(video.title, video.description);
     replaceChildren(meta,
       h('span', { class: 'watch-owner' }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, video.owner.username.slice(0, 1).toUpperCase()), video.owner.username),
-      h('span', {}, `${formatViews(video.viewCount)} · ${formatAge(video.processedAt ?? video.createdAt)}`),
+      // Views and "published … ago" mean something once the video plays; before that, when it was created.
+      h('span', {}, video.status === 'ready' ? `${formatViews(video.viewCount)} · ${formatAge(video.processedAt ?? video.createdAt)}` : `Created ${formatAge(video.createdAt)}`),
       video.visibility !== 'public' && h('span', { class: `badge badge-visibility badge-${video.visibility}` }, video.visibility === 'private' ? 'Private' : 'Unlisted'),
     );
   }

@@ -21,7 +21,8 @@ export interface Controls {
   offerUnmute(): void;
   /** Autoplay was refused altogether: show the big play button. */
   offerPlay(): void;
-  showError(message: string, onRetry: () => void): void;
+  /** The error overlay over the picture; "Try again" only with `onRetry` (when another attempt can help). */
+  showError(message: string, onRetry?: () => void): void;
 }
 
 /** Idle time before the control bar fades while playing. */
@@ -136,8 +137,14 @@ export function mountControls(player: HTMLElement, video: HTMLVideoElement, opts
     },
     showError(message, onRetry) {
       errorEl.hidden = false;
-      errorEl.replaceChildren(h('p', {}, message), h('button', { type: 'button', class: 'btn btn-primary', onclick: () => { errorEl.hidden = true; onRetry(); } }, 'Try again'));
+      errorEl.replaceChildren(
+        h('p', { class: 'player-error-title' }, 'This video cannot play right now'),
+        h('p', { class: 'player-error-message' }, message),
+        ...(onRetry ? [h('button', { type: 'button', class: 'btn btn-primary', onclick: () => { errorEl.hidden = true; onRetry(); } }, 'Try again')] : []),
+      );
       spinner.hidden = true;
+      bigPlay.hidden = true;
+      player.dataset.state = 'error';
     },
   };
 }

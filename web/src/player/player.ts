@@ -1,4 +1,4 @@
-import Hls, { ErrorTypes, Events } from 'hls.js';
+import Hls, { Events } from 'hls.js';
 import { h } from '../dom.js';
 import type { PlayInfo } from '../types.js';
 import { mountControls, type Controls } from './controls.js';
@@ -8,6 +8,7 @@ import { hlsQualitySource, nativeQualitySource, type QualitySource } from './qua
 import { restoreVolume } from './volume-control.js';
 import { saveBandwidthBps } from './bandwidth-memory.js';
 import { attachBootPlayback, takeBootPlayback } from './boot-handover.js';
+import { describeMediaElementError, describePlaybackError } from './playback-error.js';
 
 export interface PlayerOptions {
   play: PlayInfo;
@@ -61,7 +62,12 @@ export function mountPlayer(container: HTMLElement, opts: PlayerOptions): void {
   const controls = mountControls(player, video, { durationSec: play.duration, storyboardUrl: play.storyboardUrl, quality, signal });
   bindShortcuts(player, video, controls, signal);
   if (hls) handleHlsErrors(hls, controls, opts.onReload);
-  else video.addEventListener('error', () => controls.showError('The video could not be loaded.', opts.onReload));
+  else {
+    video.addEventListener('error', () => {
+      const failure = describeMediaElementError(video.error);
+      controls.showError(failure.message, failure.isRetryable ? opts.onReload : undefined);
+    });
+  }
   void autoplay(video, controls);
 
   signal.addEventListener('abort', () => {
@@ -91,18 +97,22 @@ async function autoplay(video: HTMLVideoElement, controls: Controls): Promise<vo
   }
 }
 
+/**
+ * Fatal hls.js errors: a fragment load or a decoder hiccup is retried in place a few times; then,
+ * or at once for anything else, the overlay says what went wrong, with "Try again" (a fresh play
+ * answer) only when another attempt can help.
+ */
 function handleHlsErrors(hls: Hls, controls: Controls, reload: () => void): void {
   let recoveries = 0;
   hls.on(Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
-    if (recoveries++ < MAX_RECOVERIES) {
-      if (data.type === ErrorTypes.NETWORK_ERROR) return hls.startLoad();
-      if (data.type === ErrorTypes.MEDIA_ERROR) return hls.recoverMediaError();
+    const failure = describePlaybackError(data);
+    if (failure.recovery && recoveries++ < MAX_RECOVERIES) {
+      if (failure.recovery === 'load') return hls.startLoad();
+      return hls.recoverMediaError();
     }
-    const message = data.type === ErrorTypes.NETWORK_ERROR
-      ? 'The video stopped loading. Check your connection and try again.'
-      : 'This video could not be played in this browser.';
-    controls.showError(message, reload);
+    hls.stopLoad();
+    controls.showError(failure.message, failure.isRetryable ? reload : undefined);
   });
   hls.on(Events.FRAG_BUFFERED, () => (recoveries = 0));
 }
