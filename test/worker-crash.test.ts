@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startTestApp, signUp } from './support/app.js';
 import { createServerDatabase } from './support/databases.js';
-import { freePort, tempDir } from './support/services.js';
-import { spawnKinema } from './support/process.js';
+import { tempDir } from './support/services.js';
+import { spawnKinema, spawnKinemaOnFreePort } from './support/process.js';
 import { ensureRedis } from './support/services.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
@@ -73,7 +73,7 @@ describe('a transcode interrupted mid-job', () => {
       DATA_DIR: join(dir, 'data'), DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:`, TRANSCODE_STALL_SEC: '3', WORKER_CONCURRENCY: '1', SHUTDOWN_GRACE_SEC: '1',
     };
-    const api = await spawnKinema('api', { ...env, PORT: String(await freePort()) });
+    const api = await spawnKinemaOnFreePort('api', env);
     const workerA = await spawnKinema('worker', { ...env, PORT: '0' });
     let workerB: Awaited<ReturnType<typeof spawnKinema>> | undefined;
     try {
@@ -91,7 +91,7 @@ describe('a transcode interrupted mid-job', () => {
       const exitCode = await workerA.stop(signal);
       // SIGTERM: a clean exit after the grace period, job handed back. SIGKILL: the heartbeat stops.
       if (signal === 'SIGTERM') assert.equal(exitCode, 0, workerA.output());
-      await until(() => !isAlive(ffmpegPid!), 'the orphaned ffmpeg to exit', 30_000);
+      await until(() => !isAlive(ffmpegPid!), 'the orphaned ffmpeg to exit');
       const mid = await call('GET', `/api/v1/videos/${id}`, undefined, token);
       assert.equal(mid.status, 'processing', 'nothing half-published after the crash');
 

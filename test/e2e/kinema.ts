@@ -21,11 +21,19 @@ export async function buildWebApp(): Promise<void> {
  */
 export async function startWebKinema(opts: { build?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
   if (opts.build !== false) await buildWebApp();
-  const port = await freePort();
-  return startTestApp({
-    roles: { api: true, worker: true },
-    env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...opts.env },
-  });
+  // The port may be bound by another test process between freePort() and listen(): then listen
+  // fails with EADDRINUSE and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await startTestApp({
+        roles: { api: true, worker: true },
+        env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...opts.env },
+      });
+    } catch (err) {
+      if (attempt >= 5 || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
+    }
+  }
 }
 
 /** Polling with a deadline (no fixed sleeps): the one helper all tests share. */

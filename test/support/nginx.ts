@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderEdgeConfig } from '../../src/modules/delivery/index.js';
-import { freePort, tempDir, waitFor, isListening } from './services.js';
+import { freePort, ownsListeningPort, tempDir, waitFor } from './services.js';
 
 export interface Edge {
   url: string;
@@ -22,18 +22,29 @@ export async function startEdge(origin: string, opts: { tokenScript?: string; si
   await mkdir(cache, { recursive: true });
   // nginx workers drop to an unprivileged user when started as root: let them write here.
   await Promise.all([dir, run, cache].map((d) => chmod(d, 0o777)));
-  const port = await freePort();
-  const conf = join(dir, 'nginx.conf');
-  await writeFile(conf, renderEdgeConfig({ origins: [origin], listenPort: port, cacheDir: cache, maxCacheSize: '1g', runDir: run, tokenScript: opts.tokenScript }));
   const env = { ...process.env, ...(opts.signingSecret ? { MEDIA_SIGNING_SECRET: opts.signingSecret } : {}) };
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  if (!(await waitFor(() => isListening(port), 15_000))) {
-    child.kill('SIGKILL');
-    throw new Error(`nginx did not start: ${stderr}`);
+  // The port is picked before nginx binds it, and another test process may bind it meanwhile:
+  // nginx then gives up with "Address already in use" and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const conf = join(dir, 'nginx.conf');
+    await writeFile(conf, renderEdgeConfig({ origins: [origin], listenPort: port, cacheDir: cache, maxCacheSize: '1g', runDir: run, tokenScript: opts.tokenScript }));
+    const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const up = () => child.exitCode === null && child.signalCode === null;
+    // Up means the nginx master holds the port, not that something answers on it.
+    const ready = await waitFor(async () => !up() || (await ownsListeningPort(child.pid!, port)), 60_000);
+    if (ready && up()) return edgeOf(port, child, exited);
+    child.kill('SIGTERM'); // not SIGKILL: that would leave its workers behind
+    await exited;
+    const errors = stderr + (await readFile(join(run, 'error.log'), 'utf8').catch(() => ''));
+    if (attempt >= 5 || !/Address already in use/.test(errors)) throw new Error(`nginx did not start: ${errors}`);
   }
+}
+
+function edgeOf(port: number, child: ChildProcess, exited: Promise<void>): Edge {
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {

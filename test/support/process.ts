@@ -1,15 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/platform/paths.js';
+import { freePort, ownsListeningPort } from './services.js';
 
 export interface KinemaProcess {
   child: ChildProcess;
   url: string;
   /** Everything the process printed, for assertions and failure messages. */
   output(): string;
-  /** Resident and peak resident memory (bytes), from /proc. */
+  /** Resident and peak resident memory (bytes), from /proc. The peak is the kernel's (VmHWM). */
   memory(): { rssBytes: number; peakRssBytes: number };
+  /** Restarts the kernel's peak-RSS tracking at the current RSS (writes 5 to clear_refs). */
+  resetPeakMemory(): void;
   /** SIGTERM and wait for exit; returns the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -42,16 +45,22 @@ export async function spawnKinema(role: 'start' | 'api' | 'worker', env: Record<
       const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
       return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
     },
+    resetPeakMemory() {
+      // proc(5): writing 5 to clear_refs resets the peak resident set size to the current one.
+      writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+    },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
   };
   if (opts.waitForHealth ?? role !== 'worker') {
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 120_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`kinema ${role} exited early (${child.exitCode}):\n${out}`);
-      const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+      // This process must hold the port: with a port picked in advance, another process may have
+      // taken it, and its answer must not pass for this one's.
+      const ok = (await ownsListeningPort(child.pid!, Number(env.PORT))) && (await fetch(`${url}/health`).then((r) => r.ok, () => false));
       if (ok) break;
       if (Date.now() > deadline) {
         await proc.stop('SIGKILL');
@@ -61,4 +70,19 @@ export async function spawnKinema(role: 'start' | 'api' | 'worker', env: Record<
     }
   }
   return proc;
+}
+
+/**
+ * `spawnKinema` on a free loopback port (PORT is set here). A port found free a moment ago can
+ * be bound by another test process before kinema binds it; kinema then exits with EADDRINUSE,
+ * and this starts it again on another port instead of failing the test.
+ */
+export async function spawnKinemaOnFreePort(role: 'start' | 'api', env: Record<string, string>): Promise<KinemaProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnKinema(role, { ...env, PORT: String(await freePort()) });
+    } catch (err) {
+      if (attempt >= 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
 }

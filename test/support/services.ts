@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,32 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * Whether process `pid` itself holds a listening TCP socket on `port` (from /proc: the LISTEN
+ * entries of /proc/net/tcp{,6} against the process's open file descriptors). Answers "is it up?"
+ * for a server started on a port picked in advance, where a bare connect could reach another
+ * process that took the port meanwhile.
+ */
+export async function ownsListeningPort(pid: number, port: number): Promise<boolean> {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const lines = await readFile(table, 'utf8').then((t) => t.split('\n').slice(1), () => [] as string[]);
+    for (const line of lines) {
+      const f = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT, st 0A is LISTEN, inode is the 10th column.
+      if (f.length > 9 && f[3] === '0A' && Number.parseInt(f[1]!.split(':')[1]!, 16) === port) inodes.add(f[9]!);
+    }
+  }
+  if (inodes.size === 0) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode && inodes.has(inode)) return true;
+  }
+  return false;
 }
 
 const tempDirs = new Set<string>();
@@ -157,37 +183,78 @@ export interface RedisProcess {
   kill(): Promise<void>;
 }
 
+export interface RedisServerOptions {
+  /** Default: a free one. A given port is retried until free (a restart after an outage). */
+  port?: number;
+  dir?: string;
+  appendOnly?: boolean;
+  /** Start in cluster mode (a node for `startRedisCluster`). */
+  cluster?: boolean;
+}
+
 /**
  * Spawns `redis-server` on `port` (a free one by default) and waits until it answers PING.
  * No snapshots; with `appendOnly` every write is fsynced to an AOF in `dir`, so a restart on the
  * same `dir` comes back with the data (a restart that keeps stale entries). Killed when the test
  * process exits.
  */
-export async function spawnRedisServer(opts: { port?: number; dir?: string; appendOnly?: boolean; extraArgs?: string[] } = {}): Promise<RedisProcess> {
-  const port = opts.port ?? (await freePort());
+export async function spawnRedisServer(opts: RedisServerOptions = {}): Promise<RedisProcess> {
   const dir = opts.dir ?? (await tempDir('kinema-redis-'));
+  // A port picked here may be bound by another test process before redis-server binds it: then
+  // the server exits at once and another port is tried. A restart on a given port (an outage
+  // test) retries that port until it is free again.
+  const deadline = Date.now() + 60_000;
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    const started = await startRedisOn(port, dir, opts);
+    if ('server' in started) return started.server;
+    const portTaken = /Address already in use/i.test(started.output);
+    if (!portTaken || (opts.port === undefined ? attempt >= 5 : Date.now() > deadline)) {
+      throw new Error(`redis-server did not start on port ${port}: ${started.output}`);
+    }
+    if (opts.port !== undefined) await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function startRedisOn(port: number, dir: string, opts: RedisServerOptions): Promise<{ server: RedisProcess } | { output: string }> {
   const persistence = opts.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  // The cluster bus port defaults to port + 10000: past 65535 (redis-server then refuses to
+  // start) for ports above 55535, a fifth of Linux's ephemeral range, and it may be taken too.
+  // So it is picked like the client port.
+  const cluster = opts.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(await freePort())] : [];
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, ...(opts.extraArgs ?? [])],
-    { stdio: 'ignore' },
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...cluster, '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = await waitFor(() => child.exitCode === null && pingRedis(port), 15_000);
-  if (!ready) {
+  // Up means this process holds the port and answers PING, not that something on the port does.
+  const up = () => child.exitCode === null && child.signalCode === null;
+  const ready = await waitFor(async () => !up() || ((await ownsListeningPort(child.pid!, port)) && (await pingRedis(port))), 60_000);
+  if (!ready || !up()) {
+    process.removeListener('exit', killOnExit);
     child.kill('SIGKILL');
-    throw new Error(`redis-server did not start on port ${port} (exit code ${child.exitCode}).`);
+    await exited;
+    return { output: output || `exit code ${child.exitCode}` };
   }
+  // Only the start-up lines were of interest; keep draining the pipes so they never fill up.
+  child.stdout!.removeAllListeners('data').resume();
+  child.stderr!.removeAllListeners('data').resume();
   return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    dir,
-    async kill() {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+    server: {
+      port,
+      url: `redis://127.0.0.1:${port}`,
+      dir,
+      async kill() {
+        process.removeListener('exit', killOnExit);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      },
     },
   };
 }
@@ -203,17 +270,17 @@ export interface RedisCluster {
  * given all 16384 hash slots by `redis-cli --cluster create`. Fails loudly when it cannot form.
  */
 export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
-  const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
   const servers: RedisProcess[] = [];
   try {
-    for (const port of ports) servers.push(await spawnRedisServer({ port, extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`] }));
+    for (let i = 0; i < masters; i++) servers.push(await spawnRedisServer({ cluster: true }));
+    const ports = servers.map((s) => s.port);
     const nodes = ports.map((p) => `127.0.0.1:${p}`);
-    const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 120_000 });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     const formed = await waitFor(() => {
       const info = spawnSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' });
       return /cluster_state:ok/.test(info.stdout);
-    }, 30_000, 200);
+    }, 120_000, 200);
     if (!formed) throw new Error('the Redis Cluster did not reach cluster_state:ok');
     return { nodes, stop: async () => void (await Promise.all(servers.map((s) => s.kill()))) };
   } catch (err) {
