@@ -80,7 +80,11 @@ describe('upload to playable ladder', () => {
     assert.equal(again.status, 202);
     const { rows } = await app.platform.database.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [video.id]);
     assert.equal(rows[0]?.n, 2, 'a second job was queued');
+    // Waits for the second job itself to be done: the status alone reads "failed" both before the
+    // worker takes the job again and after it has rejected the file a second time.
     const retried = await until(async () => {
+      const jobs = await app.platform.database.sql.query<{ state: string }>("SELECT state FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [video.id]);
+      if (!jobs.rows.every((j) => ['completed', 'failed', 'cancelled'].includes(j.state))) return false;
       const v = (await app.api('GET', `/api/v1/videos/${video.id}`, { token: u.token })).body;
       return v.status === 'failed' && v;
     }, 'the second attempt to finish');
