@@ -16,9 +16,9 @@ import { registerHealthRoute } from './platform/http/health.js';
 import { webAppFallback } from './platform/http/web-app.js';
 import { packageRoot } from './platform/paths.js';
 import { createIdentityService, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
-import { createCatalogService, createLifecycle, registerCatalogRoutes } from './modules/catalog/index.js';
-import { createIngestService, registerIngestRoutes, TRANSCODE_QUEUE, UPLOADS_PATH } from './modules/ingest/index.js';
-import { createTranscodeWorker, TRANSCODE_QUEUE_SETTINGS } from './modules/transcode/job-handler.js';
+import { createCatalogService, createLifecycle, createVersionRetention, registerCatalogRoutes } from './modules/catalog/index.js';
+import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
+import { createPipelineWorker, queueTranscodeWith, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
 import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
 import { createDeliveryService, registerOriginRoutes, registerPlayRoutes, registerWatchPage } from './modules/delivery/index.js';
 import { createEventRecorder } from './modules/analytics/index.js';
@@ -60,7 +60,7 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
     const applied = await database.migrate();
     if (applied.length) log.info({ applied }, 'database migrated');
     const store = config.s3
-      ? createObjectStore({ kind: 's3', ...config.s3, log })
+      ? createObjectStore({ kind: 's3', ...config.s3, log, tempDir: downloadsDir(config) })
       : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects') });
     const cache = buildCache(config, log);
     // pg-boss creates its schema on first start without a lock of its own: processes starting
@@ -88,6 +88,15 @@ function buildCache(config: Config, log: Logger): Cache {
   return createCache({ kind: 'memory', maxEntries: 50_000, maxTtlSec: 2 });
 }
 
+/**
+ * How long a superseded version stays servable after a newer one is published: a day, well past
+ * the 6 h signed-URL lifetime, so a viewer in the middle of the old version never gets a 404.
+ */
+const SUPERSEDED_GRACE_SEC = 24 * 3600;
+
+/** Where S3 objects are downloaded for ffmpeg: inside DATA_DIR, swept of a dead worker's files at start. */
+const downloadsDir = (config: Config) => join(config.dataDir, 'tmp');
+
 /** A port the OS considers free right now (PORT=0: tests and throwaway instances). */
 function pickFreePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -100,6 +109,10 @@ function pickFreePort(host: string): Promise<number> {
   });
 }
 
+/**
+ * The config with a concrete port. Only the port changes: unset PUBLIC_URL / MEDIA_BASE_URL mean
+ * request-relative URLs, which need no port; configured ones are kept as given.
+ */
 function withPort(config: Config, port: number): Config {
   return { ...config, port };
 }
@@ -125,6 +138,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     log,
     metrics,
     publicUrl: config.publicUrl,
+    // Client-side routes get index.html (404 for paths the app has no page for).
     fallback: hasWeb ? webAppFallback(webDir) : undefined,
   });
   if (hasWeb) {
@@ -141,6 +155,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   }
   registerAuthHook(app, services.identity);
   registerIdentityRoutes(app, services.identity, { secureCookies: config.publicUrl?.startsWith('https:') ?? false });
+  // Root-relative without PUBLIC_URL: the client resolves it against the address it used.
   registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl ?? ''}${UPLOADS_PATH}`, posterUrlFor: services.delivery.posterUrlFor });
   registerIngestRoutes(app, services.ingest);
   registerPlayRoutes(app, services.delivery);
@@ -162,7 +177,7 @@ function buildServices(p: Platform) {
   const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log });
   const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
   const ingest = createIngestService({
-    catalog, lifecycle, queue: p.queue, store: p.store, log: p.log, metrics: p.metrics,
+    catalog, lifecycle, queueTranscode: queueTranscodeWith(p.queue), store: p.store, log: p.log, metrics: p.metrics,
     staging: p.config.uploadStaging === 's3' && p.config.s3 ? { kind: 's3', s3: p.config.s3, cache: p.cache } : { kind: 'disk', directory: join(p.config.dataDir, 'uploads') },
     maxUploadBytes: p.config.maxUploadBytes,
   });
@@ -171,7 +186,8 @@ function buildServices(p: Platform) {
     catalog, lifecycle, cache: p.cache, analytics,
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
   });
-  return { identity, catalog, lifecycle, ingest, analytics, delivery };
+  const retention = createVersionRetention(p.database.db);
+  return { identity, catalog, lifecycle, retention, ingest, analytics, delivery };
 }
 
 /**
@@ -187,7 +203,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
   const timers: NodeJS.Timeout[] = [];
   let http: HttpServer | undefined;
   let url: string | undefined;
-  let worker: ReturnType<typeof createTranscodeWorker> | undefined;
+  let worker: ReturnType<typeof createPipelineWorker> | undefined;
 
   if (roles.api) {
     await services.ingest.recoverFinished();
@@ -207,12 +223,12 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     sweep('finished-upload recovery', services.ingest.recoverFinished, 5 * 60_000);
   }
   if (roles.worker && config.workerConcurrency > 0) {
-    const workDir = join(config.dataDir, 'work');
-    mkdirSync(workDir, { recursive: true });
-    worker = createTranscodeWorker({
-      queue: platform.queue, store: platform.store, catalog: services.catalog, lifecycle: services.lifecycle,
-      log, metrics: platform.metrics, workDir, concurrency: config.workerConcurrency,
+    worker = createPipelineWorker({
+      queue: platform.queue, store: platform.store, catalog: services.catalog, lifecycle: services.lifecycle, retention: services.retention,
+      log, metrics: platform.metrics, concurrency: config.workerConcurrency,
+      scratchDirs: { work: join(config.dataDir, 'work'), downloads: config.s3 ? downloadsDir(config) : undefined },
       maxDurationSec: config.maxDurationSec, stallAfterSec: config.transcodeStallSec,
+      supersededGraceSec: SUPERSEDED_GRACE_SEC,
     });
     await worker.start();
   }
@@ -225,12 +241,13 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     close() {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
-        worker?.stop();
-        await http?.close();
-        // Running jobs get a grace period, then are released for another worker to retry and
-        // their ffmpeg processes are killed.
-        await platform.queue.stop({ timeoutMs: config.shutdownGraceSec * 1000 });
-        await worker?.abortRunning();
+        // Running jobs get a grace period, then are handed back to the queue (without using up
+        // a try) for another worker, and their ffmpeg processes are killed.
+        await Promise.all([worker?.shutdown(config.shutdownGraceSec * 1000), http?.close()]);
+        // Finished uploads still being copied to the object store: what does not finish in time
+        // is completed by recovery at the next start (the staged copy is kept until then).
+        await services.ingest.drain(config.shutdownGraceSec * 1000);
+        await platform.queue.stop({ timeoutMs: 1000 });
         // Plays recorded in the last second are still in memory: write them while the db is open.
         await services.analytics.close();
         await platform.cache.close();

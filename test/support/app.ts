@@ -17,7 +17,7 @@ export interface TestApp extends RunningApp {
  * (PGlite in DATA_DIR, or a fresh database on the local PostgreSQL server).
  */
 export async function startTestApp(opts: { engine?: Engine; roles?: Roles; env?: Record<string, string> } = {}): Promise<TestApp> {
-  const dataDir = await tempDir('kinema-app-');
+  const dataDir = opts.env?.DATA_DIR ?? (await tempDir('kinema-app-'));
   const server = opts.engine === 'postgres' ? await createServerDatabase() : undefined;
   const config = loadConfig({
     PORT: '0',

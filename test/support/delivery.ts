@@ -37,19 +37,21 @@ export async function createVideo(app: TestApp, token: string, visibility: 'publ
   return r.body.id;
 }
 
-/** Uploaded → processing, as ingest and the worker would move it. Returns the job id. */
+/** Uploaded → processing, as ingest and the worker would move it. Returns the attempt's lease token. */
 export async function startProcessing(app: TestApp, videoId: string): Promise<string> {
   const lifecycle = lifecycleOf(app);
   await lifecycle.markUploaded(videoId, { filename: 'clip.mp4', sizeBytes: 1 }, async () => undefined);
-  const jobId = `job-${randomBytes(4).toString('hex')}`;
-  if (!(await lifecycle.markProcessing(videoId, jobId))) throw new Error('markProcessing refused');
-  return jobId;
+  // A ready video is re-encoded only after an operator sends it back (as a reprocess would).
+  await app.platform.database.db.updateTable('videos').set({ status: 'uploaded' }).where('videoId', '=', videoId).where('status', '=', 'ready').execute();
+  const lease = await lifecycle.markProcessing(videoId, `job-${randomBytes(4).toString('hex')}`);
+  if (!lease) throw new Error('markProcessing refused');
+  return lease;
 }
 
 /** Stores the ladder under a fresh version and publishes it (the worker's last two steps). */
-export async function publishLadder(app: TestApp, videoId: string, jobId?: string): Promise<{ version: string; prefix: string }> {
+export async function publishLadder(app: TestApp, videoId: string, lease?: string): Promise<{ version: string; prefix: string }> {
   const { dir, out } = await testLadder();
-  const job = jobId ?? (await startProcessing(app, videoId));
+  const job = lease ?? (await startProcessing(app, videoId));
   const version = `v${randomBytes(4).toString('hex')}`;
   const prefix = `media/${videoId}/${version}/`;
   await app.platform.store.putDirectory(dir, prefix);

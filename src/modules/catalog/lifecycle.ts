@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, VideoStatus } from '../../platform/db/index.js';
 import type { Rendition } from '../transcode/index.js';
@@ -20,10 +21,17 @@ export interface PublishedVersion {
   workerId?: string | null;
 }
 
+type VersionRow = Omit<PublishedVersion, 'prefix' | 'renditions' | 'workerId'> & { renditions: unknown };
+
+function toPublished(videoId: string, row: VersionRow): PublishedVersion {
+  const renditions = (typeof row.renditions === 'string' ? JSON.parse(row.renditions) : row.renditions) as StoredRendition[];
+  return { ...row, renditions, prefix: versionPrefix(videoId, row.version) };
+}
+
 /**
  * The status machine of a video, driven by ingest and the transcode worker:
- * awaiting_upload → uploaded → processing → ready | failed (a re-transcode goes back to processing).
- * Each transition is one conditional UPDATE, so two workers racing on one video cannot both win.
+ * awaiting_upload → uploaded → processing → ready | failed; failed → uploaded only by an explicit
+ * reprocess. Each attempt at processing holds a fencing token (`lease`). Each transition is one conditional UPDATE, so two workers racing on one video cannot both win.
  */
 export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<void>) {
   async function transition(videoId: string, from: VideoStatus[], set: Record<string, unknown>, trx: Db = db): Promise<boolean> {
@@ -38,12 +46,44 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
 
   return {
     /**
-     * Records a completed upload and queues its transcode in ONE transaction: either the video
-     * is `uploaded` with a job on the queue, or neither happened.
+     * The last byte of an upload is durable in staging: the video is `uploaded` (its file is ours)
+     * while the hand-off copies it to the object store in the background. Returns false when the
+     * video was not waiting for its file (already received, or deleted).
      */
+    async markReceived(videoId: string, original: { filename: string | null; sizeBytes: number }): Promise<boolean> {
+      const ok = await transition(videoId, ['awaiting_upload'], { status: 'uploaded', originalFilename: original.filename, originalSizeBytes: original.sizeBytes, progress: 0, originalStoredAt: null });
+      await onChange(videoId);
+      return ok;
+    },
+
+    /**
+     * The original is in the object store: record it and queue its transcode in ONE transaction,
+     * so either both happened or neither did. False when it was recorded already (a second
+     * hand-off of the same upload), so a repeated hand-off never queues twice.
+     */
+    async markOriginalStored(videoId: string, enqueue: (trx: Db) => Promise<unknown>): Promise<boolean> {
+      const ok = await db.transaction().execute(async (trx) => {
+        const r = await trx
+          .updateTable('videos')
+          .set({ originalStoredAt: sql`now()`, updatedAt: sql`now()` })
+          .where('videoId', '=', videoId)
+          .where('status', '=', 'uploaded')
+          .where('originalStoredAt', 'is', null)
+          .executeTakeFirst();
+        const moved = Number(r.numUpdatedRows) > 0;
+        if (moved) await enqueue(trx);
+        return moved;
+      });
+      await onChange(videoId);
+      return ok;
+    },
+
+    /** Received and stored in one step (the original is already in the object store). */
     async markUploaded(videoId: string, original: { filename: string | null; sizeBytes: number }, enqueue: (trx: Db) => Promise<unknown>): Promise<boolean> {
       const ok = await db.transaction().execute(async (trx) => {
-        const moved = await transition(videoId, ['awaiting_upload'], { status: 'uploaded', originalFilename: original.filename, originalSizeBytes: original.sizeBytes, progress: 0 }, trx);
+        const moved = await transition(videoId, ['awaiting_upload'], {
+          status: 'uploaded', originalFilename: original.filename, originalSizeBytes: original.sizeBytes, progress: 0, originalStoredAt: sql`now()`,
+        }, trx);
         if (moved) await enqueue(trx);
         return moved;
       });
@@ -54,7 +94,7 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
     /** A failed video goes back on the queue (owner's "try again"), in one transaction. */
     async requeueFailed(videoId: string, enqueue: (trx: Db) => Promise<unknown>): Promise<boolean> {
       const ok = await db.transaction().execute(async (trx) => {
-        const moved = await transition(videoId, ['failed'], { status: 'uploaded', failureReason: null, progress: 0 }, trx);
+        const moved = await transition(videoId, ['failed'], { status: 'uploaded', failureReason: null, progress: 0, leaseToken: null }, trx);
         if (moved) await enqueue(trx);
         return moved;
       });
@@ -62,37 +102,81 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
       return ok;
     },
 
-    /** Claims the video for a job (a retry of the same or an earlier job may take it over). */
-    async markProcessing(videoId: string, jobId: string): Promise<boolean> {
-      const ok = await transition(videoId, ['uploaded', 'processing', 'failed', 'ready'], {
-        status: 'processing', progress: 0, failureReason: null, jobId, jobHeartbeatAt: sql`now()`,
-      });
+    /**
+     * Claims the video for one attempt of job `jobId` and returns the attempt's fencing token, or
+     * null when the video is not waiting for a transcode. A retry of the same job takes over from
+     * an attempt that stopped (`processing`), and the old attempt's token stops working. A `ready`
+     * or `failed` video is never claimed: only an explicit reprocess moves it back to `uploaded`.
+     */
+    async markProcessing(videoId: string, jobId: string): Promise<string | null> {
+      const lease = randomUUID();
+      const r = await db
+        .updateTable('videos')
+        .set({ status: 'processing', progress: 0, failureReason: null, jobId, leaseToken: lease, jobHeartbeatAt: sql`now()`, updatedAt: sql`now()` })
+        .where('videoId', '=', videoId)
+        .where('status', 'in', ['uploaded', 'processing'])
+        .where('originalStoredAt', 'is not', null)
+        .executeTakeFirst();
       await onChange(videoId);
-      return ok;
+      return Number(r.numUpdatedRows) > 0 ? lease : null;
     },
 
-    /** Progress and heartbeat in one write; returns false when the video was deleted meanwhile. */
-    async heartbeat(videoId: string, jobId: string, progress: number): Promise<boolean> {
+    /**
+     * Progress and heartbeat in one write. False when the attempt no longer holds the video
+     * (deleted, or taken over after it was presumed dead): the attempt must stop.
+     */
+    async heartbeat(videoId: string, lease: string, progress: number): Promise<boolean> {
       const r = await db
         .updateTable('videos')
         .set({ progress: Math.max(0, Math.min(100, progress)), jobHeartbeatAt: sql`now()` })
         .where('videoId', '=', videoId)
-        .where('jobId', '=', jobId)
+        .where('leaseToken', '=', lease)
+        .where('status', '=', 'processing')
         .executeTakeFirst();
       await onChange(videoId);
       return Number(r.numUpdatedRows) > 0;
     },
 
-    async markFailed(videoId: string, reason: string, opts: { retryable?: boolean } = {}): Promise<void> {
-      await transition(videoId, ['uploaded', 'processing'], { status: 'failed', failureReason: reason, failureRetryable: opts.retryable ?? true, jobHeartbeatAt: null });
+    /**
+     * Marks the video failed with a reason its owner can read. With `lease`, only while that
+     * attempt still holds the video (a stale attempt cannot fail a video another one is working).
+     */
+    async markFailed(videoId: string, reason: string, opts: { lease?: string; retryable?: boolean } = {}): Promise<void> {
+      let q = db
+        .updateTable('videos')
+        .set({ status: 'failed', failureReason: reason, failureRetryable: opts.retryable ?? true, jobHeartbeatAt: null, leaseToken: null, updatedAt: sql`now()` })
+        .where('videoId', '=', videoId)
+        .where('status', 'in', ['uploaded', 'processing']);
+      if (opts.lease) q = q.where('leaseToken', '=', opts.lease);
+      await q.execute();
       await onChange(videoId);
     },
 
-    /** Stores the version and makes it current in one transaction: a half-published ladder is never visible. */
-    async publish(videoId: string, jobId: string, v: PublishedVersion, dims: { width: number; height: number }): Promise<boolean> {
+    /**
+     * Takes the video away from a job presumed dead (its heartbeat stopped): its token stops
+     * working, so if it wakes up it can neither beat nor publish. True when the job held it.
+     */
+    async revokeLease(videoId: string, jobId: string): Promise<boolean> {
+      const r = await db
+        .updateTable('videos')
+        .set({ leaseToken: null })
+        .where('videoId', '=', videoId)
+        .where('jobId', '=', jobId)
+        .where('status', '=', 'processing')
+        .executeTakeFirst();
+      await onChange(videoId);
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /**
+     * Stores the version and makes it current in one transaction, only while `lease` still holds
+     * the video: a half-published ladder is never visible, and a stale attempt never publishes.
+     * The version it replaces is marked superseded (still served until its grace period ends).
+     */
+    async publish(videoId: string, lease: string, v: PublishedVersion, dims: { width: number; height: number }): Promise<boolean> {
       const ok = await db.transaction().execute(async (trx) => {
-        const owner = await trx.selectFrom('videos').select('jobId').where('videoId', '=', videoId).forUpdate().executeTakeFirst();
-        if (!owner || owner.jobId !== jobId) return false;
+        const holder = await trx.selectFrom('videos').select(['leaseToken', 'status', 'currentVersion']).where('videoId', '=', videoId).forUpdate().executeTakeFirst();
+        if (!holder || holder.leaseToken !== lease || holder.status !== 'processing') return false;
         await trx
           .insertInto('videoVersions')
           .values({
@@ -100,13 +184,27 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
             posterPath: v.posterPath, storyboardPath: v.storyboardPath, duration: v.duration, workerId: v.workerId ?? null,
           })
           .execute();
+        if (holder.currentVersion) {
+          await trx.updateTable('videoVersions').set({ supersededAt: sql`now()` }).where('videoId', '=', videoId).where('version', '=', holder.currentVersion).execute();
+        }
         return transition(videoId, ['processing'], {
           status: 'ready', currentVersion: v.version, duration: v.duration, width: dims.width, height: dims.height,
-          progress: 100, failureReason: null, processedAt: sql`now()`, jobHeartbeatAt: null,
+          progress: 100, failureReason: null, processedAt: sql`now()`, jobHeartbeatAt: null, leaseToken: null,
         }, trx);
       });
       await onChange(videoId);
       return ok;
+    },
+
+    /** A published version that is still served: current, or superseded within its grace period. */
+    async servableVersion(videoId: string, version: string): Promise<PublishedVersion | undefined> {
+      const row = await db
+        .selectFrom('videoVersions')
+        .select(['version', 'masterPath', 'renditions', 'hasAudio', 'posterPath', 'storyboardPath', 'duration'])
+        .where('videoId', '=', videoId)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      return row ? toPublished(videoId, row) : undefined;
     },
 
     async currentVersion(videoId: string): Promise<PublishedVersion | undefined> {
@@ -116,9 +214,7 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
         .select(['videoVersions.version', 'videoVersions.masterPath', 'videoVersions.renditions', 'videoVersions.hasAudio', 'videoVersions.posterPath', 'videoVersions.storyboardPath', 'videoVersions.duration'])
         .where('videos.videoId', '=', videoId)
         .executeTakeFirst();
-      if (!row) return undefined;
-      const renditions = (typeof row.renditions === 'string' ? JSON.parse(row.renditions) : row.renditions) as StoredRendition[];
-      return { ...row, renditions, prefix: versionPrefix(videoId, row.version) };
+      return row ? toPublished(videoId, row) : undefined;
     },
 
     /** Videos whose job stopped beating (its worker died): `{videoId, jobId}` pairs to release. */

@@ -24,10 +24,14 @@ export const versionCacheKey = (videoId: string, version: string) => `${videoCac
 
 export interface DeliveryDeps {
   catalog: CatalogService;
-  lifecycle: Pick<Lifecycle, 'currentVersion'>;
+  lifecycle: Pick<Lifecycle, 'currentVersion' | 'servableVersion'>;
   cache: Cache;
   analytics: Pick<EventRecorder, 'recordEvent'>;
-  /** Base of every media URL handed out (an edge/CDN, or the api itself): config.mediaBaseUrl. */
+  /**
+   * Base of every media URL handed out (an edge/CDN, or the api itself): config.mediaBaseUrl.
+   * Unset, URLs are root-relative (`/media/…`): browsers and hls.js resolve them against the
+   * page, so they reach this origin by whatever name the viewer used.
+   */
   mediaBaseUrl?: string;
   signingSecret: string;
   tokenTtlSec?: number;
@@ -90,7 +94,21 @@ export function createDeliveryService(deps: DeliveryDeps) {
     return current.version === version ? current : undefined;
   }
 
-  /** Turns version-relative paths into absolute URLs, signed for private videos. */
+  /**
+   * A version replaced by a newer one is still served for its grace period (the publishing sweep
+   * retires it afterwards), so a viewer in the middle of it never gets a 404. Remembered briefly,
+   * both ways: after retirement it stops within a minute, and probing random names costs no query.
+   */
+  async function isServableOlderVersion(videoId: string, version: string): Promise<boolean> {
+    const key = `servable:${videoId}:${version}`;
+    const cached = await deps.cache.get<boolean>(key);
+    if (cached !== undefined) return cached;
+    const servable = !!(await deps.lifecycle.servableVersion(videoId, version));
+    await deps.cache.set(key, servable, 60);
+    return servable;
+  }
+
+  /** Turns version-relative paths into media URLs (absolute, or root-relative without a base), signed for private videos. */
   function urlMaker(video: VideoRecord, prefix: string) {
     if (video.visibility !== 'private') return { expiresAtSec: null, url: (file: string) => `${base}${mediaPathFor(prefix, file)}` };
     const expSec = tokenExpiry(nowSec(), tokenTtlSec);
@@ -146,7 +164,8 @@ export function createDeliveryService(deps: DeliveryDeps) {
     },
 
     /**
-     * Decides whether the origin may serve `path`: only the CURRENT version of an existing video;
+     * Decides whether the origin may serve `path`: the current version of an existing video, or
+     * an older one within its grace period;
      * private videos only with a valid token. Throws 404 / 403 AppErrors otherwise.
      */
     async authorizeMedia(path: MediaPath): Promise<MediaGrant> {
@@ -162,7 +181,9 @@ export function createDeliveryService(deps: DeliveryDeps) {
         tokenExpSec = check.expiresAtSec;
       }
       const video = await deps.catalog.load(path.videoId);
-      if (!video || video.currentVersion !== path.version) throw notFound('MEDIA_NOT_FOUND', 'No such media file.');
+      if (!video || (video.currentVersion !== path.version && !(await isServableOlderVersion(path.videoId, path.version)))) {
+        throw notFound('MEDIA_NOT_FOUND', 'No such media file.');
+      }
       if (tokenExpSec !== undefined) {
         // Never cacheable past the token's own life, and never by shared caches.
         return { key: path.key, cacheControl: `private, max-age=${Math.max(0, Math.min(tokenTtlSec, tokenExpSec - nowSec()))}` };

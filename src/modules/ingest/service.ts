@@ -2,52 +2,82 @@ import type { Upload } from '@tus/utils';
 import { AppError, badRequest } from '../../platform/errors.js';
 import type { RequestPrincipal } from '../../platform/http/auth.js';
 import { assertOwnerOrAdmin } from '../../platform/http/auth.js';
-import type { JobQueue } from '../../platform/queue/index.js';
+import type { Db } from '../../platform/db/index.js';
 import type { ObjectStore } from '../../platform/storage/port.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { CatalogService, Lifecycle } from '../catalog/index.js';
-import { originalKey } from '../media-layout/index.js';
+import { originalKey, originalsPrefix } from '../media-layout/index.js';
 import { createUploadServer, type UploadServer, type UploadStaging } from './upload-server.js';
 
-export const TRANSCODE_QUEUE = 'transcode';
 export { originalKey };
 
 export interface IngestDeps {
   catalog: CatalogService;
   lifecycle: Lifecycle;
-  queue: JobQueue;
   store: ObjectStore;
   log: Logger;
   metrics: Metrics;
   staging: UploadStaging;
   maxUploadBytes: number;
+  /** Queues the transcode of a video inside `trx` (the pipeline decides what that means). */
+  queueTranscode: (videoId: string, trx: Db) => Promise<unknown>;
 }
 
 /**
  * Ingest: resumable uploads into `originals/{videoId}/source`, then a transcode job.
- * The upload response never waits for transcoding (the seed's red flag).
+ * The upload response never waits for transcoding, nor for the copy to the object store.
+ *
+ * The hand-off of a finished upload, and where a crash at each step leaves it:
+ *   1. last byte durable in staging; `markReceived` (status `uploaded`) → the client gets its
+ *      answer. Crash before the commit: staging holds a complete upload of an `awaiting_upload`
+ *      video, which recovery finishes.
+ *   2. copy staging → object store (in the background). Crash: recovery copies again (overwrite).
+ *   3. `markOriginalStored` + transcode job in one transaction. Crash before: as 2.
+ *   4. staging removed, only now. Crash before: recovery sees the stored original and removes it.
  */
 export function createIngestService(deps: IngestDeps) {
   const log = deps.log.child({ module: 'ingest' });
   let uploads: UploadServer;
+  // Hand-offs running in this process, so one upload is never copied twice at once here and
+  // shutdown can wait for them.
+  const handOffs = new Map<string, Promise<void>>();
 
-  /**
-   * Moves a finished upload to the object store and queues it. Safe to run twice (a crash between
-   * the steps is recovered at start-up): the copy overwrites, the status change is conditional.
-   */
-  async function finish(upload: Upload) {
-    const videoId = upload.id;
-    const sizeBytes = upload.size ?? upload.offset;
-    await uploads.handOff(videoId, originalKey(videoId));
-    const moved = await deps.lifecycle.markUploaded(videoId, { filename: upload.metadata?.filename ?? null, sizeBytes }, (trx) =>
-      deps.queue.send(TRANSCODE_QUEUE, { videoId }, { trx, singletonKey: videoId }),
-    );
-    deps.metrics.uploadsBytes.inc(sizeBytes);
-    log.info({ videoId, sizeBytes, queued: moved }, 'upload complete');
+  /** Steps 2–4 above. Safe to run again after any failure. */
+  async function handOff(videoId: string): Promise<void> {
+    await uploads.storeOriginal(videoId, originalKey(videoId));
+    const queued = await deps.lifecycle.markOriginalStored(videoId, (trx) => deps.queueTranscode(videoId, trx));
+    if (!queued && !(await deps.catalog.load(videoId))) {
+      // Deleted while we copied: the delete already removed its objects, and our copy came after.
+      await deps.store.deletePrefix(originalsPrefix(videoId));
+    }
+    await uploads.remove(videoId);
+    if (queued) log.info({ videoId }, 'original stored; transcode queued');
   }
 
-  uploads = createUploadServer({ staging: deps.staging, store: deps.store, maxSizeBytes: deps.maxUploadBytes, log, onComplete: finish });
+  /** Runs the hand-off of `videoId` unless one is already running here. Never rejects. */
+  function startHandOff(videoId: string): Promise<void> {
+    const running = handOffs.get(videoId);
+    if (running) return running;
+    const p = handOff(videoId)
+      .catch((err: unknown) => log.warn({ err, videoId }, 'hand-off of a finished upload failed; recovery will retry it'))
+      .finally(() => handOffs.delete(videoId));
+    handOffs.set(videoId, p);
+    return p;
+  }
+
+  /** Step 1: the last PATCH is answered as soon as this commits. */
+  async function received(upload: Upload): Promise<void> {
+    const videoId = upload.id;
+    const sizeBytes = upload.size ?? upload.offset;
+    if (await deps.lifecycle.markReceived(videoId, { filename: upload.metadata?.filename ?? null, sizeBytes })) {
+      deps.metrics.uploadsBytes.inc(sizeBytes);
+      log.info({ videoId, sizeBytes }, 'upload complete');
+    }
+    void startHandOff(videoId);
+  }
+
+  uploads = createUploadServer({ staging: deps.staging, store: deps.store, maxSizeBytes: deps.maxUploadBytes, log, onComplete: received });
 
   return {
     server: uploads.server,
@@ -89,14 +119,14 @@ export function createIngestService(deps: IngestDeps) {
       if (!(await deps.store.head(originalKey(videoId)))) {
         throw new AppError('ORIGINAL_MISSING', 409, 'The original file of this video is gone. Upload it again as a new video.');
       }
-      const queued = await deps.lifecycle.requeueFailed(videoId, (trx) => deps.queue.send(TRANSCODE_QUEUE, { videoId }, { trx, singletonKey: videoId }));
+      const queued = await deps.lifecycle.requeueFailed(videoId, (trx) => deps.queueTranscode(videoId, trx));
       if (!queued) throw new AppError('NOT_FAILED', 409, 'The video changed state meanwhile; reload it.');
       log.info({ videoId }, 'video queued for processing again');
     },
 
     /**
-     * Finishes uploads whose last byte arrived but whose hand-over did not (the process died in
-     * between), so a crash at the worst moment loses nothing.
+     * Finishes hand-offs that a crash or an outage interrupted (see the steps above), so a
+     * failure at the worst moment loses nothing. Runs at start-up and periodically.
      */
     async recoverFinished(): Promise<number> {
       let recovered = 0;
@@ -104,14 +134,30 @@ export function createIngestService(deps: IngestDeps) {
         const upload = await uploads.getUpload(videoId);
         if (!upload || upload.size === undefined || upload.offset !== upload.size) continue;
         const video = await deps.catalog.load(videoId);
-        if (!video) await uploads.remove(videoId);
-        else if (video.status === 'awaiting_upload') {
-          await finish(upload);
+        if (!video) {
+          await uploads.remove(videoId);
+        } else if (video.status === 'awaiting_upload') {
+          await received(upload);
+          await startHandOff(videoId);
           recovered++;
+        } else if (video.status === 'uploaded' && !video.originalStoredAt) {
+          await startHandOff(videoId);
+          recovered++;
+        } else {
+          // Stored and queued before a crash took the staging removal with it.
+          await uploads.remove(videoId);
         }
       }
       if (recovered) log.info({ recovered }, 'recovered finished uploads');
       return recovered;
+    },
+
+    /** Waits for hand-offs running in this process (shutdown). What does not finish is recovered later. */
+    async drain(timeoutMs: number): Promise<void> {
+      if (handOffs.size === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...handOffs.values()]), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
     },
 
     cleanUpExpired: () => uploads.cleanUpExpired(),

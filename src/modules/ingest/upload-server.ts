@@ -23,7 +23,7 @@ export interface UploadServerOptions {
   store: ObjectStore;
   maxSizeBytes: number;
   log: Logger;
-  /** Called once the last byte is stored; must move the file on and queue its processing. */
+  /** Called once the last byte is stored; the last PATCH is answered when it resolves. */
   onComplete: (upload: Upload) => Promise<void>;
 }
 
@@ -96,16 +96,19 @@ export function createUploadServer(opts: UploadServerOptions) {
 
   return {
     server,
-    /** Puts the finished bytes at `destKey` in the object store, then drops the staging copy. */
-    async handOff(videoId: string, destKey: string) {
+    /** Copies the finished bytes to `destKey` in the object store. The staged copy stays until `remove`. */
+    async storeOriginal(videoId: string, destKey: string) {
       if (onS3) await opts.store.copy(internalId(videoId), destKey);
       else await opts.store.putFile(destKey, join((staging as { directory: string }).directory, videoId));
-      await datastore.remove(internalId(videoId)).catch((err: unknown) => opts.log.warn({ err, videoId }, 'could not remove the staged upload'));
     },
     /** The upload of a video, or undefined when there is none. */
     getUpload: (videoId: string) => datastore.getUpload(internalId(videoId)).then((u) => ({ ...u, id: videoId }) as Upload, () => undefined),
-    /** Drops a video's unfinished upload, if any. */
-    remove: (videoId: string) => datastore.remove(internalId(videoId)).catch(() => undefined),
+    /** Drops a video's staged upload, if any (a failure is logged: recovery or expiry removes it later). */
+    remove: (videoId: string) =>
+      datastore.remove(internalId(videoId)).catch((err: unknown) => {
+        // tus answers "not found" for an upload that is already gone: nothing to report.
+        if ((err as { status_code?: number }).status_code !== 404) opts.log.warn({ err, videoId }, 'could not remove the staged upload');
+      }),
     /** Video ids that have a staged upload (finished or not). */
     async listStaged(): Promise<string[]> {
       const names = onS3

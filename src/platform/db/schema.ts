@@ -30,6 +30,7 @@ export interface VideosTable {
   visibility: Visibility;
   status: Generated<VideoStatus>;
   failureReason: string | null;
+  /** migrations/005: whether processing a failed video again can help (false: the file is the problem). */
   failureRetryable: Generated<boolean>;
   progress: Generated<number>;
   duration: number | null;
@@ -40,6 +41,10 @@ export interface VideosTable {
   currentVersion: string | null;
   jobId: ColumnType<string | null, string | null | undefined, string | null>;
   jobHeartbeatAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** migrations/004: when the original reached the object store (NULL while the hand-off runs). */
+  originalStoredAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** migrations/004: fencing token of the transcode attempt that holds the video. */
+  leaseToken: ColumnType<string | null, string | null | undefined, string | null>;
   viewCount: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
@@ -57,6 +62,16 @@ export interface VideoVersionsTable {
   duration: number;
   workerId: string | null;
   createdAt: Generated<Date>;
+  /** migrations/004: when a newer version replaced it (served until the grace period ends). */
+  supersededAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** `media_cleanup` (migrations/004): version prefixes to delete once due. */
+export interface MediaCleanupTable {
+  videoId: string;
+  version: string;
+  leaseToken: string | null;
+  dueAt: Date;
 }
 
 export interface Database {
@@ -82,4 +97,5 @@ export interface EventsTable {
 // Declaration merging keeps the table list above untouched while adding the analytics tables.
 export interface Database {
   events: EventsTable;
+  mediaCleanup: MediaCleanupTable;
 }

@@ -63,6 +63,32 @@ export async function createPgBossQueue(opts: { sql: SqlClient; log: Logger; sup
       await boss.fail(queue, id, { reason });
     },
 
+    async release(queue, id) {
+      // pg-boss counts a try when it hands out a job that has started before (`started_on` set);
+      // clearing it makes the next fetch the same try again. pg-boss has no API for this: the
+      // statement follows its 10.x schema, and the queue contract suite checks it.
+      const r = await opts.sql.query<{ id: string }>(
+        `UPDATE pgboss.job SET state = 'retry', start_after = now(), started_on = NULL
+          WHERE name = $1 AND id = $2 AND state = 'active' RETURNING id`,
+        [queue, id],
+      );
+      return r.rows.length > 0;
+    },
+
+    async extendLease(queue, id, seconds) {
+      // pg-boss refuses a queue expiry of 24 h or more, but expires each job by its own
+      // `expire_in` column: a job may be given longer once it is known to need it.
+      await opts.sql.query(
+        `UPDATE pgboss.job SET expire_in = make_interval(secs => $3::double precision)
+          WHERE name = $1 AND id = $2 AND state = 'active'`,
+        [queue, id, seconds],
+      );
+    },
+
+    async offWork(queue) {
+      await boss.offWork(queue);
+    },
+
     async getState(queue, id) {
       const job = await boss.getJobById(queue, id);
       return job?.state;

@@ -37,6 +37,18 @@ export interface JobQueue {
   work<T>(queue: string, opts: { concurrency: number; pollIntervalSec?: number }, handler: (job: Job<T>) => Promise<void>): Promise<void>;
   /** Fails a job now (it retries if tries remain): used to release jobs whose worker died. */
   fail(queue: string, id: string, reason: string): Promise<void>;
+  /**
+   * Puts an active job back on the queue at once without counting the interrupted try (a worker
+   * shutting down hands its work to another). False when the job was no longer active.
+   */
+  release(queue: string, id: string): Promise<boolean>;
+  /**
+   * Lets an active job run for `seconds` from its start before the queue fails it as expired,
+   * beyond the queue's default (a long encode whose own limit is known once its source is).
+   */
+  extendLease(queue: string, id: string, seconds: number): Promise<void>;
+  /** Stops fetching new jobs of `queue` in this process; running handlers go on. */
+  offWork(queue: string): Promise<void>;
   /** Job state, for reapers and tests. */
   getState(queue: string, id: string): Promise<string | undefined>;
   /** Stops fetching; waits up to `timeoutMs` for running jobs, then fails (releases) the rest. */

@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { makeScratchDir } from '../scratch.js';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -33,6 +34,11 @@ export interface S3StoreOptions {
   secretAccessKey?: string;
   /** `http://host/bucket/key` instead of `http://bucket.host/key`; most self-hosted servers want it. */
   forcePathStyle?: boolean;
+  /**
+   * Where `withLocalFile` downloads objects (default: the OS temp dir). Kinema passes a folder in
+   * DATA_DIR, whose leftovers after a crash the worker sweeps at start (platform/scratch.ts).
+   */
+  tempDir?: string;
   /**
    * When the SDK adds CRC checksums. Since @aws-sdk/client-s3 3.729 the default is
    * `WHEN_SUPPORTED`: every upload carries `x-amz-checksum-*` headers and streams of unknown length
@@ -250,7 +256,7 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
 
     async withLocalFile(key, fn) {
       assertSafeKey(key);
-      const dir = await mkdtemp(join(tmpdir(), 'kinema-s3-'));
+      const dir = await makeScratchDir(opts.tempDir ?? tmpdir(), 's3');
       try {
         const got = await store.get(key);
         if (!got) throw objectNotFound(key);

@@ -1,0 +1,70 @@
+import type { JobQueue } from '../../platform/queue/index.js';
+import type { ObjectStore } from '../../platform/storage/port.js';
+import type { Logger } from '../../platform/log.js';
+import type { Metrics } from '../../platform/metrics.js';
+import { sweepDeadScratch } from '../../platform/scratch.js';
+import type { CatalogService, Lifecycle, VersionRetention } from '../catalog/index.js';
+import { createMediaSweep } from './media-sweep.js';
+import { createStallReaper } from './stall-reaper.js';
+import { createTranscodeJob } from './transcode-job.js';
+import { TRANSCODE_QUEUE, type TranscodeJobData } from './transcode-queue.js';
+
+export interface PipelineWorkerDeps {
+  queue: JobQueue;
+  store: ObjectStore;
+  catalog: CatalogService;
+  lifecycle: Lifecycle;
+  retention: VersionRetention;
+  log: Logger;
+  metrics: Metrics;
+  /** Scratch for ladders being built, and where S3 downloads land: swept of dead processes' leftovers at start. */
+  scratchDirs: { work: string; downloads?: string };
+  concurrency: number;
+  maxDurationSec: number;
+  /** A job whose heartbeat is older than this is presumed dead and released for a retry. */
+  stallAfterSec: number;
+  /** How long a superseded version stays servable (at least the signed-URL lifetime). */
+  supersededGraceSec: number;
+  sweepEveryMs?: number;
+}
+
+/**
+ * The worker role of the pipeline: works the transcode queue, releases stalled jobs, and sweeps
+ * media that is no longer served.
+ */
+export function createPipelineWorker(deps: PipelineWorkerDeps) {
+  const log = deps.log.child({ module: 'publishing' });
+  // An attempt's unpublished output is swept an hour after it started at the earliest, and never
+  // while the attempt still holds its video.
+  const job = createTranscodeJob({ ...deps, workDir: deps.scratchDirs.work, attemptCleanupAfterSec: 3600 });
+  const reap = createStallReaper({ ...deps, log });
+  const sweep = createMediaSweep({ ...deps, log, graceSec: deps.supersededGraceSec });
+  const timers: NodeJS.Timeout[] = [];
+  const every = (what: string, fn: () => Promise<unknown>, ms: number) => {
+    const t = setInterval(() => fn().catch((err: unknown) => log.warn({ err }, `${what} failed`)), ms);
+    t.unref();
+    timers.push(t);
+  };
+
+  return {
+    handle: job.handle,
+    reap,
+    sweep,
+    async start() {
+      for (const dir of [deps.scratchDirs.work, deps.scratchDirs.downloads]) {
+        if (!dir) continue;
+        const removed = await sweepDeadScratch(dir);
+        if (removed.length) log.info({ dir, removed: removed.length }, 'removed scratch files left by stopped workers');
+      }
+      await deps.queue.work<TranscodeJobData>(TRANSCODE_QUEUE, { concurrency: deps.concurrency }, job.handle);
+      every('stalled-job reaper', reap, Math.max(1000, (deps.stallAfterSec * 1000) / 4));
+      every('media sweep', sweep, deps.sweepEveryMs ?? 60_000);
+    },
+    /** Stops taking jobs, gives running ones `graceMs`, then hands them back to the queue. */
+    async shutdown(graceMs: number) {
+      for (const t of timers) clearInterval(t);
+      await deps.queue.offWork(TRANSCODE_QUEUE);
+      await job.shutdown(graceMs);
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Job, JobQueue } from '../../platform/queue/index.js';
+import type { ObjectStore } from '../../platform/storage/port.js';
+import type { Logger } from '../../platform/log.js';
+import type { Metrics } from '../../platform/metrics.js';
+import { makeScratchDir } from '../../platform/scratch.js';
+import type { CatalogService, Lifecycle, VersionRetention } from '../catalog/index.js';
+import { newVersionName, originalKey, versionPrefix } from '../media-layout/index.js';
+import { encodeTimeLimitSec, isPermanentFailure, transcodeFile, type HlsOutput } from '../transcode/index.js';
+import { TRANSCODE_QUEUE, TRANSFER_MARGIN_SEC, type TranscodeJobData } from './transcode-queue.js';
+
+export interface TranscodeJobDeps {
+  queue: JobQueue;
+  store: ObjectStore;
+  catalog: CatalogService;
+  lifecycle: Lifecycle;
+  retention: VersionRetention;
+  log: Logger;
+  metrics: Metrics;
+  /** Scratch space for ladders being built (local disk, even when the store is S3). */
+  workDir: string;
+  maxDurationSec: number;
+  /** How often progress reaches the database (and so the API): at most this many ms apart. */
+  progressEveryMs?: number;
+  /** A heartbeat is written at least this often even when progress did not move. */
+  heartbeatMs?: number;
+  /** An unpublished attempt's output is deleted no earlier than this after it started. */
+  attemptCleanupAfterSec: number;
+}
+
+const WORKER_ID = `${hostname()}:${process.pid}`;
+
+/** Why an attempt stopped before publishing, when it was not a failure of the encode itself. */
+class AttemptStopped extends Error {
+  constructor(readonly why: 'lease-lost' | 'shutdown') {
+    super(why === 'lease-lost' ? 'the video was deleted or taken over by another attempt' : 'the worker is shutting down');
+  }
+}
+
+/**
+ * The transcode job: the step of the pipeline that turns a stored original into a published
+ * ladder. Each attempt claims the video with its own fencing token, builds the ladder in scratch,
+ * uploads it under a fresh immutable version prefix, and publishes it in one transaction that
+ * only lands while the token is still current. Whatever stops an attempt leaves the video on its
+ * previous published state, and its output on the deletion queue.
+ */
+export function createTranscodeJob(deps: TranscodeJobDeps) {
+  const log = deps.log.child({ module: 'publishing' });
+  const progressEveryMs = deps.progressEveryMs ?? 1000;
+  const heartbeatMs = deps.heartbeatMs ?? 5000;
+  // In-flight attempts: their abort switch and completion, so shutdown can stop and await them.
+  const running = new Map<AbortController, { job: Job<TranscodeJobData>; done: Promise<void> }>();
+  let shuttingDown = false;
+
+  /** Writes progress when it moved (and a heartbeat at least every `heartbeatMs`); aborts a fenced attempt. */
+  function startBeating(videoId: string, lease: string, abort: AbortController) {
+    let progress = 0;
+    let written = -1;
+    let writtenAt = Date.now();
+    let inFlight = false;
+    const timer = setInterval(() => {
+      if (inFlight || (progress === written && Date.now() - writtenAt < heartbeatMs)) return;
+      inFlight = true;
+      const value = progress;
+      deps.lifecycle.heartbeat(videoId, lease, value).then(
+        (holds) => {
+          written = value;
+          writtenAt = Date.now();
+          if (!holds) abort.abort(new AttemptStopped('lease-lost'));
+        },
+        (err: unknown) => log.warn({ err, videoId }, 'heartbeat failed'),
+      ).finally(() => (inFlight = false));
+    }, progressEveryMs);
+    return { set: (pct: number) => (progress = Math.round(pct * 10) / 10), stop: () => clearInterval(timer) };
+  }
+
+  async function publish(videoId: string, lease: string, version: string, out: HlsOutput): Promise<boolean> {
+    const top = out.renditions[0]!;
+    return deps.lifecycle.publish(videoId, lease, {
+      version, prefix: versionPrefix(videoId, version), masterPath: out.master, renditions: out.renditions, hasAudio: out.hasAudio,
+      posterPath: out.poster, storyboardPath: out.storyboardVtt, duration: out.durationSec, workerId: WORKER_ID,
+    }, { width: top.width, height: top.height });
+  }
+
+  /** Removes an attempt's own unpublished output now rather than when its cleanup row falls due. */
+  async function discardOutput(videoId: string, version: string): Promise<void> {
+    try {
+      await deps.store.deletePrefix(versionPrefix(videoId, version));
+      await deps.retention.cleanupDone({ videoId, version });
+    } catch (err) {
+      // Safe to leave: the row scheduled at the start of the attempt makes the sweep delete it.
+      log.warn({ err, videoId, version }, 'could not remove the output of an unpublished attempt; the sweep will');
+    }
+  }
+
+  async function handle(job: Job<TranscodeJobData>): Promise<void> {
+    const { videoId } = job.data;
+    const started = Date.now();
+    const lease = await deps.lifecycle.markProcessing(videoId, job.id);
+    if (!lease) {
+      // Deleted, already published (a retry of a job that finished), or failed for good.
+      const video = await deps.catalog.load(videoId);
+      return void log.info({ videoId, status: video?.status ?? 'deleted' }, 'video not waiting for a transcode; job dropped');
+    }
+    const version = newVersionName(Date.now(), randomBytes(3).toString('hex'));
+    // Before any byte is written: a crash from here on leaves a row the sweep finishes.
+    await deps.retention.scheduleAttemptCleanup(videoId, version, lease, deps.attemptCleanupAfterSec);
+    const abort = new AbortController();
+    let settle!: () => void;
+    running.set(abort, { job, done: new Promise<void>((r) => (settle = r)) });
+    const beat = startBeating(videoId, lease, abort);
+    const scratch = await makeScratchDir(deps.workDir, videoId);
+    let published = false;
+    try {
+      const out = await deps.store.withLocalFile(originalKey(videoId), (path) =>
+        transcodeFile(path, join(scratch, 'out'), {
+          maxDurationSec: deps.maxDurationSec,
+          signal: abort.signal,
+          log,
+          // Encoding is most of the work; uploading the ladder is the last few percent.
+          onProgress: (pct: number) => beat.set(pct * 0.95),
+          // The encode stops itself at its limit; the queue's lease must outlast it.
+          onPlanned: (source, plan) => {
+            const leaseSec = encodeTimeLimitSec(source, plan) + TRANSFER_MARGIN_SEC;
+            deps.queue.extendLease(TRANSCODE_QUEUE, job.id, leaseSec).catch((err: unknown) => log.warn({ err, videoId }, 'could not extend the job lease'));
+          },
+        }),
+      );
+      if (abort.signal.aborted) throw abort.signal.reason;
+      await deps.store.putDirectory(join(scratch, 'out'), versionPrefix(videoId, version));
+      published = await publish(videoId, lease, version, out);
+      if (!published) throw new AttemptStopped('lease-lost');
+      // After the commit nothing may throw into the queue: a retry would find the video ready.
+      deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'ready' });
+      deps.metrics.jobDuration.observe({ queue: TRANSCODE_QUEUE }, (Date.now() - started) / 1000);
+      log.info({ videoId, version, rungs: out.renditions.map((r) => r.label), seconds: (Date.now() - started) / 1000 }, 'video ready');
+    } catch (caught) {
+      const err = abort.signal.aborted && !(caught instanceof AttemptStopped) ? abort.signal.reason : caught;
+      await onAttemptError(job, lease, err);
+    } finally {
+      beat.stop();
+      if (!published) await discardOutput(videoId, version);
+      await rm(scratch, { recursive: true, force: true });
+      running.delete(abort);
+      settle();
+    }
+  }
+
+  /** Decides what an attempt's error means for the video and the job. Rethrows to retry. */
+  async function onAttemptError(job: Job<TranscodeJobData>, lease: string, err: unknown): Promise<void> {
+    const { videoId } = job.data;
+    if (err instanceof AttemptStopped && err.why === 'lease-lost') {
+      // Another attempt holds the video (or it was deleted). Touch neither the video nor the job:
+      // the job's id is shared with the live attempt, and failing it would cut that one short.
+      return void log.warn({ videoId, jobId: job.id }, 'lease lost: another attempt holds this video; output discarded');
+    }
+    if (shuttingDown) {
+      const released = await deps.queue.release(TRANSCODE_QUEUE, job.id);
+      return void log.info({ videoId, released }, 'transcode interrupted by shutdown; job handed back without using a try');
+    }
+    if (isPermanentFailure(err)) {
+      await deps.lifecycle.markFailed(videoId, (err as Error).message, { lease, retryable: false });
+      deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'rejected' });
+      return void log.info({ videoId, reason: (err as Error).message }, 'upload rejected');
+    }
+    log.error({ err, videoId, try: job.retryCount + 1 }, 'transcode failed');
+    deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'error' });
+    if (job.retryCount >= job.retryLimit) {
+      await deps.lifecycle.markFailed(videoId, 'Processing failed several times on our side. Try again later; if it keeps failing, contact the site operator.', { lease, retryable: true });
+      return;
+    }
+    throw err; // the queue retries with backoff
+  }
+
+  return {
+    handle,
+    /**
+     * Lets running attempts finish for up to `graceMs`, then stops them and hands their jobs back
+     * to the queue without using up a try. Call after the queue stopped handing out new jobs.
+     */
+    async shutdown(graceMs: number): Promise<void> {
+      const all = () => [...running.values()].map((r) => r.done);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(all()), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+      shuttingDown = true;
+      const pending = all();
+      for (const abort of running.keys()) abort.abort(new AttemptStopped('shutdown'));
+      await Promise.allSettled(pending);
+    },
+  };
+}
+
+export type TranscodeJob = ReturnType<typeof createTranscodeJob>;
