@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ErrorBody } from '../../platform/http/schemas.js';
-import { VideoIdParams } from '../catalog/schemas.js';
+import { VideoIdParams } from '../catalog/index.js';
 
 export { VideoIdParams };
 
