@@ -1,6 +1,5 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,7 +7,7 @@ import pg from 'pg';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { createServerDatabase } from './support/databases.js';
 import { ensureRedis, tempDir } from './support/services.js';
-import { spawnKinema, spawnKinemaOnFreePort } from './support/process.js';
+import { childrenNamed, spawnKinema, spawnKinemaOnFreePort } from './support/process.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
@@ -18,13 +17,6 @@ import { createVersionRetention } from '../src/modules/catalog/index.js';
 import { createPipelineWorker, TRANSCODE_QUEUE } from '../src/modules/publishing/index.js';
 import { createVideo, lifecycleOf, publishLadder, readyVideo, startProcessing } from './support/delivery.js';
 
-const childrenNamed = (pid: number, name: string): number[] => {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid), '-x', name]).toString().trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-};
 
 /** The pipeline's periodic jobs, built on the app's own engines (no queue workers started). */
 function pipelineOf(app: TestApp, graceSec: number) {

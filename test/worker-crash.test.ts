@@ -1,27 +1,18 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startTestApp, signUp } from './support/app.js';
 import { createServerDatabase } from './support/databases.js';
 import { tempDir } from './support/services.js';
-import { spawnKinema, spawnKinemaOnFreePort } from './support/process.js';
+import { childrenNamed, spawnKinema, spawnKinemaOnFreePort } from './support/process.js';
 import { ensureRedis } from './support/services.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
 
 
-/** Child pids of `pid` running `name`. */
-function childrenNamed(pid: number, name: string): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid), '-x', name]).toString().trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
 
 const isAlive = (pid: number) => {
   try {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/platform/paths.js';
@@ -84,5 +84,14 @@ export async function spawnKinemaOnFreePort(role: 'start' | 'api', env: Record<s
     } catch (err) {
       if (attempt >= 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
     }
+  }
+}
+
+/** Child pids of `pid` running `name` (e.g. the ffmpeg a worker started). */
+export function childrenNamed(pid: number, name: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid), '-x', name]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
   }
 }
