@@ -9,7 +9,9 @@ export async function waitUntilProcessed(
   videoId: string,
   signal: AbortSignal,
   onUpdate: (video: Video | null, error?: ApiError) => void,
-  intervalMs = 1500,
+  // The worker writes progress every second: polling as often keeps the bar moving at least
+  // every 2 s (the same small GET, answered from the metadata cache between writes).
+  intervalMs = 1000,
 ): Promise<Video | null> {
   while (!signal.aborted) {
     try {
