@@ -3,9 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpServer } from '../../platform/http/server.js';
 import { Type } from '@sinclair/typebox';
 import { requireUser, SIGNED_IN } from '../../platform/http/auth.js';
+import { badRequest } from '../../platform/errors.js';
 import { responses } from '../../platform/http/schemas.js';
 import { VideoIdParams } from '../catalog/index.js';
-import { UPLOADS_PATH } from './upload-server.js';
+import { UPLOADS_PATH, uploadIdOf } from './upload-server.js';
 import type { IngestService } from './service.js';
 
 /**
@@ -58,7 +59,14 @@ export function registerIngestRoutes(app: HttpServer, ingest: IngestService) {
         schema: { hide: true },
         handler: async (req, reply) => {
           const principal = requireUser(req);
-          await ingest.authorizeExisting(principal, (req.params as { id: string }).id);
+          // Authorize the id tus will act on: the same parse (uploadIdOf) of the raw request-target
+          // the tus server reads, not the router's `:id`, which ignores a query string, fragment
+          // or `;` after it. Anything but the exact URL we hand out is refused (issue 9).
+          const videoId = uploadIdOf(req.raw.url);
+          if (!videoId || videoId !== (req.params as { id: string }).id) {
+            throw badRequest('UPLOAD_URL_INVALID', `An upload URL is exactly ${UPLOADS_PATH}/<video id>, as in the Location header of its creation: no query string, fragment or further path.`);
+          }
+          await ingest.authorizeExisting(principal, videoId);
           await handOver(req, reply);
         },
       });

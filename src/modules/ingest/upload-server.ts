@@ -14,6 +14,31 @@ export const UPLOADS_PATH = '/api/v1/uploads';
 // Unfinished uploads are kept this long after creation (tus expiration extension), then removed.
 export const UPLOAD_EXPIRY_MS = 24 * 3600 * 1000;
 const VIDEO_ID = /^[A-Za-z0-9_-]{11}$/;
+const UPLOAD_URL = new RegExp(`^${UPLOADS_PATH}/([A-Za-z0-9_-]{11})$`);
+
+/**
+ * The video id an upload's request-target names, or undefined. Only the exact form the server
+ * hands out (`/api/v1/uploads/<id>`, see generateUrl) is accepted: no query string, fragment,
+ * escapes, dot segments or further path. The route authorizes this id and the tus server acts on
+ * the same parse of the same string, so no URL can name one upload to the route and another to
+ * tus (issue 9: `/api/v1/uploads/<own id>?/<victim id>`).
+ * @example uploadIdOf('/api/v1/uploads/dQw4w9WgXcQ') // 'dQw4w9WgXcQ'
+ */
+export function uploadIdOf(requestTarget: string | undefined): string | undefined {
+  return requestTarget === undefined ? undefined : UPLOAD_URL.exec(requestTarget)?.[1];
+}
+
+/**
+ * The request-target as the client sent it. tus receives a web Request (srvx) whose `url` has
+ * been rebuilt and normalised (`..` resolved), so the raw Node request underneath is read when
+ * it is there; otherwise the rebuilt URL must still be the exact form, with nothing after it.
+ */
+function requestTargetOf(req: Request): string | undefined {
+  const raw = (req as { runtime?: { node?: { req?: { url?: string } } } }).runtime?.node?.req?.url;
+  if (raw !== undefined) return raw;
+  const { pathname, search, hash } = new URL(req.url);
+  return search || hash || req.url.includes('?') || req.url.includes('#') ? undefined : pathname;
+}
 
 /** Where partial uploads live: a local directory (one machine), or the S3 bucket (any api node). */
 export type UploadStaging = { kind: 'disk'; directory: string } | { kind: 's3'; s3: S3Config; cache: Cache };
@@ -84,8 +109,18 @@ export function createUploadServer(opts: UploadServerOptions) {
     respectForwardedHeaders: true,
     // Finished uploads are moved to the object store and answered by the catalog from then on.
     disableTerminationForFinishedUploads: true,
-    namingFunction: (_req, metadata) => internalId(metadata!.videoId!),
-    getFileIdFromRequest: (_req, lastPath) => (lastPath && VIDEO_ID.test(lastPath) ? internalId(lastPath) : undefined),
+    // The route authorized exactly this video id (from the same header) before the creation.
+    namingFunction: (_req, metadata) => {
+      const videoId = metadata?.videoId;
+      if (!videoId || !VIDEO_ID.test(videoId)) throw new Error('upload creation without a valid videoId reached the tus server');
+      return internalId(videoId);
+    },
+    // tus's own `lastPath` is the last segment of the whole URL, query and fragment included:
+    // never used. See uploadIdOf.
+    getFileIdFromRequest: (req) => {
+      const videoId = uploadIdOf(requestTargetOf(req));
+      return videoId ? internalId(videoId) : undefined;
+    },
     generateUrl: (_req, { path, id }) => `${path}/${videoIdOf(id)}`,
     onUploadFinish: async (_req, upload) => {
       await opts.onComplete({ ...upload, id: videoIdOf(upload.id) } as Upload);
