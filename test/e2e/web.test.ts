@@ -280,8 +280,9 @@ describe('web app in a browser', () => {
     await page.getByText('Resuming your earlier upload.').waitFor();
     await until(async () => ['uploaded', 'processing', 'ready', 'failed'].includes((await app.api('GET', `/api/v1/videos/${videoId}`, { headers: { cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).body.status), 'the upload to complete', UI_TIMEOUT_MS * 3);
     assert.equal(offsets[0], storedOffset, 'the first request after the reload continued at the stored offset');
-    const stored = await app.platform.store.get(`originals/${videoId}/source`);
-    assert.equal(await sha256Of(stored!.body), await sha256Of(createReadStream(file)), 'the stored original is the file, byte for byte');
+    // The copy into the object store follows the last PATCH's answer, in the background.
+    const stored = await until(() => app.platform.store.get(`originals/${videoId}/source`), 'the original to be copied into the object store', UI_TIMEOUT_MS * 3);
+    assert.equal(await sha256Of(stored.body), await sha256Of(createReadStream(file)), 'the stored original is the file, byte for byte');
     await context.close();
   });
   test('a failed upload shows its reason in My videos, without a retry that would fail the same way', async () => {
