@@ -122,14 +122,23 @@ test('settings flags still configure a role: --port, --data-dir (migrate, then s
   assert.match(m.stdout, /^Applied /);
   assert.match(kinema(['migrate', `--data-dir=${dataDir}`]).stdout, /^Database is up to date\.\n$/);
 
-  const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--data-dir', dataDir, '--worker-concurrency', '0'], { env: childEnv({}) });
+  // A port found free can be taken by another process before kinema binds it: then kinema exits
+  // with EADDRINUSE, and the test starts it again on another port.
+  let port = 0;
+  let child!: ReturnType<typeof spawn>;
   let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  try {
+  let exited!: Promise<number | null>;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--data-dir', dataDir, '--worker-concurrency', '0'], { env: childEnv({}) });
+    out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     await until(() => /Kinema is up/.test(out) || child.exitCode !== null, 'kinema start to come up');
+    if (child.exitCode === null || attempt >= 5 || !/EADDRINUSE/.test(out)) break;
+  }
+  try {
     assert.match(out, new RegExp(`Kinema is up .*:${port}\\b`), out);
     const res = await fetch(`http://127.0.0.1:${port}/health`);
     assert.equal(res.status, 200);

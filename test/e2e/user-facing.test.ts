@@ -136,11 +136,13 @@ describe('what people see beyond the happy path', () => {
     }
     // Followed inside the app (no server round trip for the page): the same not-found page.
     await page.goto('/');
+    // Outside <main>, which the home page re-renders when its lists arrive; the router handles
+    // clicks on links anywhere in the document.
     await page.evaluate(() => {
       const a = document.createElement('a');
       a.href = '/watch/short';
       a.textContent = 'broken link';
-      document.getElementById('main')!.append(a);
+      document.body.append(a);
     });
     await page.getByRole('link', { name: 'broken link' }).click();
     await page.locator('[data-page="not-found"]').waitFor();

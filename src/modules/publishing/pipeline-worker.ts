@@ -36,7 +36,11 @@ export function createPipelineWorker(deps: PipelineWorkerDeps) {
   const log = deps.log.child({ module: 'publishing' });
   // An attempt's unpublished output is swept an hour after it started at the earliest, and never
   // while the attempt still holds its video.
-  const job = createTranscodeJob({ ...deps, workDir: deps.scratchDirs.work, attemptCleanupAfterSec: 3600 });
+  const job = createTranscodeJob({
+    ...deps, workDir: deps.scratchDirs.work, attemptCleanupAfterSec: 3600,
+    // At least three heartbeats per stall period, so a live attempt is never taken for a dead one.
+    heartbeatMs: Math.min(5000, (deps.stallAfterSec * 1000) / 3),
+  });
   const reap = createStallReaper({ ...deps, log });
   const sweep = createMediaSweep({ ...deps, log, graceSec: deps.supersededGraceSec });
   const timers: NodeJS.Timeout[] = [];

@@ -62,6 +62,7 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
     let writtenAt = Date.now();
     let inFlight = false;
     const timer = setInterval(() => {
+      // A heartbeat that is due goes out even while progress stands still (probing, uploading).
       if (inFlight || (progress === written && Date.now() - writtenAt < heartbeatMs)) return;
       inFlight = true;
       const value = progress;
@@ -73,7 +74,7 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
         },
         (err: unknown) => log.warn({ err, videoId }, 'heartbeat failed'),
       ).finally(() => (inFlight = false));
-    }, progressEveryMs);
+    }, Math.min(progressEveryMs, heartbeatMs));
     return { set: (pct: number) => (progress = Math.round(pct * 10) / 10), stop: () => clearInterval(timer) };
   }
 
