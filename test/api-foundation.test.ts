@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ENGINES } from './support/databases.js';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { until } from './support/poll.js';
+import { publishLadder } from './support/delivery.js';
 
 // The foundation's HTTP contract, on the embedded engine and on the PostgreSQL server.
 for (const engine of ENGINES) {
@@ -28,12 +29,16 @@ for (const engine of ENGINES) {
       assert.equal(created.body.status, 'awaiting_upload');
       assert.match(created.body.uploadUrl, /\/api\/v1\/uploads$/);
       assert.match(created.body.id, /^[A-Za-z0-9_-]{11}$/);
-      const read = await app.api('GET', `/api/v1/videos/${created.body.id}`);
+      const read = await app.api('GET', `/api/v1/videos/${created.body.id}`, { token: alice.token });
       assert.equal(read.status, 200);
       assert.equal(read.body.title, 'My first video');
       assert.deepEqual(read.body.tags, ['cats', 'dogs']);
       assert.equal(read.body.owner.username, alice.username);
-      assert.equal(read.body.uploadUrl, undefined, 'only the owner is told where to upload');
+      assert.match(read.body.uploadUrl, /\/api\/v1\/uploads$/);
+      // Until it is ready, the video does not exist for anyone else, upload URL included (issue 9).
+      const anonymous = await app.api('GET', `/api/v1/videos/${created.body.id}`);
+      assert.equal(anonymous.status, 404);
+      assert.equal(anonymous.body.error.code, 'VIDEO_NOT_FOUND');
     });
 
     test('login returns a token and a HttpOnly cookie that both authenticate; logout revokes it', async () => {
@@ -98,6 +103,10 @@ for (const engine of ENGINES) {
       assert.equal((await app.api('GET', `/api/v1/videos/${v.id}`)).status, 404);
       assert.equal((await app.api('GET', `/api/v1/videos/${v.id}`, { token: owner.token })).status, 200);
       await app.api('PATCH', `/api/v1/videos/${v.id}`, { token: owner.token, body: { visibility: 'unlisted' } });
+      // Unlisted but not ready: still nobody else's business, so a 404 rather than a 403.
+      assert.equal((await app.api('GET', `/api/v1/videos/${v.id}`, { token: other.token })).status, 404);
+      assert.equal((await app.api('PATCH', `/api/v1/videos/${v.id}`, { token: other.token, body: { title: 'mine now' } })).status, 404);
+      await publishLadder(app, v.id);
       const patch = await app.api('PATCH', `/api/v1/videos/${v.id}`, { token: other.token, body: { title: 'mine now' } });
       assert.equal(patch.status, 403);
       assert.equal(patch.body.error.code, 'FORBIDDEN');

@@ -61,26 +61,40 @@ for (const engine of ENGINES) {
       assert.equal((await app.api('GET', '/api/v1/videos/not-an-id/play')).status, 400);
     });
 
-    test('202 with status and progress until the video is ready', async () => {
+    test('202 with status and progress to the owner until the video is ready; 404 to anyone else', async () => {
       const owner = await signUp(app, 'waiter');
+      const other = await signUp(app, 'passerby');
       const id = await createVideo(app, owner.token, 'public');
-      const waiting = await app.api('GET', `/api/v1/videos/${id}/play`);
+      const waiting = await app.api('GET', `/api/v1/videos/${id}/play`, { token: owner.token });
       assert.equal(waiting.status, 202);
       assert.deepEqual(waiting.body, { status: 'awaiting_upload', progress: 0 });
       assert.ok(Number(waiting.headers.get('retry-after')) > 0);
       const jobId = await startProcessing(app, id);
       await lifecycleOf(app).heartbeat(id, jobId, 42.5);
-      assert.deepEqual((await app.api('GET', `/api/v1/videos/${id}/play`)).body, { status: 'processing', progress: 42.5 });
+      assert.deepEqual((await app.api('GET', `/api/v1/videos/${id}/play`, { token: owner.token })).body, { status: 'processing', progress: 42.5 });
+      // A video that is not ready does not exist for anyone but its owner and admins (issue 9).
+      for (const token of [undefined, other.token]) {
+        const hidden = await app.api('GET', `/api/v1/videos/${id}/play`, { token });
+        assert.equal(hidden.status, 404);
+        assert.equal(hidden.body.error.code, 'VIDEO_NOT_FOUND');
+      }
       await publishLadder(app, id, jobId);
       assert.equal((await app.api('GET', `/api/v1/videos/${id}/play`)).status, 200);
     });
 
-    test('422 VIDEO_FAILED with the failure reason for a failed video', async () => {
+    test('422 VIDEO_FAILED with the failure reason for a failed video, to its owner only', async () => {
       const owner = await signUp(app, 'failer');
+      const other = await signUp(app, 'onlooker');
       const id = await createVideo(app, owner.token, 'public');
       await startProcessing(app, id);
       await lifecycleOf(app).markFailed(id, 'This file has no video track.');
-      const r = await app.api('GET', `/api/v1/videos/${id}/play`);
+      for (const token of [undefined, other.token]) {
+        const hidden = await app.api('GET', `/api/v1/videos/${id}/play`, { token });
+        assert.equal(hidden.status, 404);
+        assert.equal(hidden.body.error.code, 'VIDEO_NOT_FOUND');
+        assert.doesNotMatch(JSON.stringify(hidden.body), /no video track|failureReason/);
+      }
+      const r = await app.api('GET', `/api/v1/videos/${id}/play`, { token: owner.token });
       assert.equal(r.status, 422);
       assert.equal(r.body.status, 'failed');
       assert.equal(r.body.failureReason, 'This file has no video track.');

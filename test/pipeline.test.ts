@@ -75,7 +75,8 @@ describe('upload to playable ladder', () => {
 
     // "Try again": only the owner, only when failed; it goes back through the queue.
     const stranger = await signUp(app, 'stranger');
-    assert.equal((await app.api('POST', `/api/v1/videos/${video.id}/reprocess`, { token: stranger.token })).status, 403);
+    // A failed video does not exist for anyone but its owner and admins: 404, not 403 (issue 9).
+    assert.equal((await app.api('POST', `/api/v1/videos/${video.id}/reprocess`, { token: stranger.token })).status, 404);
     const again = await app.api('POST', `/api/v1/videos/${video.id}/reprocess`, { token: u.token });
     assert.equal(again.status, 202);
     const { rows } = await app.platform.database.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [video.id]);

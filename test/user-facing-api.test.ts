@@ -162,10 +162,11 @@ describe('errors people and scripts can act on', () => {
     }
   });
 
-  test('the watch page of a video that exists answers 200 in every state', async () => {
+  test('the watch page of a video that exists answers 200 in every state to its owner; not ready, 404 to others', async () => {
     const u = await signUp(app, 'states');
     const waiting = await createVideo(app, u.token, 'public');
-    assert.equal((await fetch(`${app.url}/watch/${waiting}`)).status, 200);
+    assert.equal((await fetch(`${app.url}/watch/${waiting}`, { headers: { cookie: `kinema_session=${u.token}` } })).status, 200);
+    assert.equal((await fetch(`${app.url}/watch/${waiting}`)).status, 404, 'an unfinished video does not exist for others (issue 9)');
     const { id } = await readyVideo(app, u.token, 'public');
     assert.equal((await fetch(`${app.url}/watch/${id}`)).status, 200);
   });

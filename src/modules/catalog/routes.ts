@@ -25,9 +25,11 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
       visibility: v.visibility,
       status: v.status,
       progress: Math.round(v.progress * 10) / 10,
-      failureReason: v.failureReason,
+      // Failure details (the creator's file, ffprobe's words) are for its owner and admins only.
+      // Others never get a video that is not ready (catalog canView); this holds even so.
+      failureReason: mine ? v.failureReason : null,
       // The column keeps its last value across a retry; it means something only while failed.
-      failureRetryable: v.status === 'failed' ? v.failureRetryable : null,
+      failureRetryable: mine && v.status === 'failed' ? v.failureRetryable : null,
       duration: v.duration,
       width: v.width,
       height: v.height,
@@ -50,7 +52,7 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
   });
 
   app.get('/api/v1/videos/:id', {
-    schema: { tags: ['videos'], summary: 'A video\'s metadata and processing status', params: VideoIdParams, response: responses({ 200: Video }, [400, 401, 404]) },
+    schema: { tags: ['videos'], summary: 'A video\'s metadata; its processing status and failure details for its owner and admins (others: 404 until it is ready)', params: VideoIdParams, response: responses({ 200: Video }, [400, 401, 404]) },
   }, async (req) => toJson(await catalog.getVisible(req.params.id, req.principal), req.principal));
 
   app.patch('/api/v1/videos/:id', {

@@ -27,14 +27,19 @@ export interface NewVideo {
   visibility: Visibility;
 }
 
-/** Whether `principal` may see `video` at all (private: owner and admins only). */
-export function canView(video: VideoRecord, principal: RequestPrincipal | null): boolean {
-  return video.visibility !== 'private' || (!!principal && (principal.userId === video.userId || principal.role === 'admin'));
-}
-
-/** Whether `principal` may see unpublished state (upload URL, failure details of others' videos). */
+/** Whether `principal` may see unpublished state: upload URL, progress, failure details. */
 export const isOwnerOrAdmin = (video: VideoRecord, principal: RequestPrincipal | null) =>
   !!principal && (principal.userId === video.userId || principal.role === 'admin');
+
+/**
+ * Whether `principal` may see `video` at all. Its owner and admins always may; anyone else only
+ * once it is ready and not private. A video still waiting for its file, processing or failed does
+ * not exist for others (as an unpublished video on YouTube): its state and failure details (the
+ * creator's file name, ffprobe's words) are the creator's business.
+ */
+export function canView(video: VideoRecord, principal: RequestPrincipal | null): boolean {
+  return isOwnerOrAdmin(video, principal) || (video.visibility !== 'private' && video.status === 'ready');
+}
 
 function encodeCursor(sort: VideoSort, v: VideoRecord): string {
   const key = sort === 'popular' ? v.viewCount : v.createdAt.getTime();
@@ -91,7 +96,7 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
   /** Call after a write to the video's row has COMMITTED (see `load` for why the order matters). */
   const invalidate = (videoId: string) => deps.cache.del(videoCacheKey(videoId));
 
-  /** A video the caller may see, or a 404 that does not reveal whether a private one exists. */
+  /** A video the caller may see (canView), or a 404 that does not reveal whether a hidden one exists. */
   async function getVisible(videoId: string, principal: RequestPrincipal | null): Promise<VideoRecord> {
     const video = await load(videoId);
     if (!video || !canView(video, principal)) throw notFound('VIDEO_NOT_FOUND', `No video with id "${videoId}". Check the link, or sign in if it is private.`);

@@ -16,7 +16,7 @@ export function registerPlayRoutes(app: HttpServer, delivery: DeliveryService) {
     exposeHeadRoute: false,
     schema: {
       tags: ['playback'],
-      summary: 'Where to stream a video from: HLS manifest, renditions, poster, storyboard; 202 while processing',
+      summary: 'Where to stream a video from: HLS manifest, renditions, poster, storyboard. To its owner and admins: 202 while processing, 422 with the reason once failed; to anyone else a video that is not ready is a 404',
       params: VideoIdParams,
       querystring: PlayQuery,
       response: responses({ 200: PlayReady, 202: PlayPending, 422: PlayFailed }, [400, 401, 404]),

@@ -141,6 +141,8 @@ export function createDeliveryService(deps: DeliveryDeps) {
     /**
      * What a player needs to start: 404 (as an AppError) when the caller may not see the video,
      * else ready / pending / failed. A ready answer records a `video_play` event on the side.
+     * Pending and failed answers (progress, failure reason) reach only the owner and admins: for
+     * anyone else a video that is not ready does not exist (catalog canView), so it is a 404.
      */
     async play(videoId: string, principal: RequestPrincipal | null, hints: ClientHints): Promise<PlayResult> {
       const video = await deps.catalog.getVisible(videoId, principal);
