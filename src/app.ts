@@ -138,6 +138,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     log,
     metrics,
     publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
     // Client-side routes get index.html (404 for paths the app has no page for).
     fallback: hasWeb ? webAppFallback(webDir) : undefined,
   });
@@ -173,7 +174,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
 }
 
 function buildServices(p: Platform) {
-  const identity = createIdentityService({ db: p.database.db, cache: p.cache });
+  const identity = createIdentityService({ db: p.database.db, cache: p.cache, policy: p.config });
   const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log });
   const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
   const ingest = createIngestService({

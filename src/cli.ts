@@ -20,6 +20,7 @@ Commands:
   migrate               apply database migrations and exit
   transcode IN --out D  validate and transcode a file to an HLS ladder in D, offline
   edge-config           print an nginx edge-cache config for the origins
+  users create          create an account (e.g. the first admin) from the command line
 
 Every setting is an environment variable or the matching flag (--port 9000 = PORT=9000):
   ${wrap(SETTING_NAMES.join(', '), 96, '  ')}. See README.md.
@@ -58,6 +59,25 @@ Prints an nginx configuration for an edge cache in front of the api nodes (docs/
   --verify-tokens       check private-media tokens at the edge (needs the nginx njs module)
   --token-script PATH   the njs script for that (default deploy/nginx/kinema-token.js here)
   -h, --help`,
+  },
+  users: {
+    help: `Usage: kinema users create --username NAME --email EMAIL --password-stdin [--admin] [--setting value ...]
+
+Creates an account directly in the database, whatever SIGNUP says: the way to make the first
+administrator of an instance whose sign-up is closed. The password is read from standard input
+(never from the command line, where other users of the machine could see it in ps):
+
+  printf '%s' "$PASSWORD" | kinema users create --username alice --email alice@example.org --password-stdin --admin
+
+  --username NAME       3-32 letters, digits, _ . -
+  --email EMAIL         the account's email address
+  --password-stdin      read the password (8-200 characters) from standard input; one trailing
+                        newline is dropped
+  --admin               the account administers the instance (default: an ordinary account)
+  --data-dir, --database-url, ...   the settings that locate the database (see kinema start --help)
+  -h, --help
+
+With the embedded database (no DATABASE_URL), stop Kinema first: the data directory is locked.`,
   },
   // `transcode` has its own parser and help (src/modules/transcode/cli-command.ts).
 };
@@ -173,6 +193,63 @@ async function edgeConfig(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Type the password, then Enter and Ctrl-D: ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** `kinema users create`: an account made by the operator, e.g. the first admin. */
+async function users(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h') {
+    process.stdout.write(`${COMMANDS.users!.help}\n`);
+    return EXIT_OK;
+  }
+  if (sub !== 'create') throw new UsageError('users', sub === undefined ? 'say what to do: kinema users create ...' : `unknown subcommand "${sub}" (there is: create)`);
+  const settingFlags = Object.fromEntries(SETTING_NAMES.map((name) => [flagOf(name), { type: 'string' as const }]));
+  const { values } = parseCommandArgs('users', rest, {
+    ...settingFlags,
+    username: { type: 'string' },
+    email: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    admin: { type: 'boolean' },
+  });
+  if (values.help) {
+    process.stdout.write(`${COMMANDS.users!.help}\n`);
+    return EXIT_OK;
+  }
+  const { username, email } = values;
+  if (username === undefined || email === undefined) throw new UsageError('users', 'give --username and --email');
+  if (!values['password-stdin']) throw new UsageError('users', 'give the password on standard input with --password-stdin');
+  const { describeAccountInputProblem, createIdentityService } = await import('./modules/identity/index.js');
+  const input = { username, email, password: await readStdin() };
+  const problem = describeAccountInputProblem(input);
+  if (problem) throw new UsageError('users', problem);
+
+  const settings: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    const value = (values as Record<string, unknown>)[flagOf(name)];
+    if (typeof value === 'string') settings[name] = value;
+  }
+  const config = loadConfig({ ...process.env, ...settings });
+  const [{ openDatabase }, { createCache }] = await Promise.all([import('./platform/db/index.js'), import('./platform/cache/index.js')]);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const cache = createCache({ kind: 'memory', maxEntries: 10 });
+  try {
+    await database.migrate();
+    const identity = createIdentityService({ db: database.db, cache, policy: config });
+    const role = values.admin ? 'admin' : 'user';
+    const user = await identity.createAccount(input, role);
+    process.stdout.write(`Created ${role === 'admin' ? 'administrator' : 'account'} "${user.username}" (id ${user.userId}).\n`);
+  } finally {
+    await cache.close();
+    await database.close();
+  }
+  return EXIT_OK;
+}
+
 async function main(args: string[]): Promise<number | undefined> {
   const [command, ...rest] = args;
   if (command === undefined) {
@@ -195,6 +272,7 @@ async function main(args: string[]): Promise<number | undefined> {
     return runTranscodeCommand(rest);
   }
   if (command === 'edge-config') return edgeConfig(rest);
+  if (command === 'users') return users(rest);
   const known = COMMANDS[command];
   if (!known) {
     const problem = command.startsWith('-') ? `unknown flag ${command} (flags go after the command: kinema start --port 9000)` : `unknown command "${command}"`;

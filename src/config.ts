@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -42,6 +43,18 @@ export interface Config {
   /** HMAC key for signed media URLs and nothing else; generated into DATA_DIR when unset. */
   mediaSigningSecret?: string;
   logLevel: string;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs, or proxy-addr's `loopback`,
+   * `linklocal`, `uniquelocal`). Empty: the header is ignored and the client is the socket's peer.
+   * Believing it from anyone would let a client pick its own address and dodge per-address limits.
+   */
+  trustProxy: string[];
+  /** `open`: anyone may create an account; `closed`: only operators, with `kinema users create`. */
+  signup: 'open' | 'closed';
+  /** Accounts one client address may create per hour (0: no limit). */
+  signupsPerAddressPerHour: number;
+  /** Sign-in attempts one client address may make per 15 minutes, right or wrong. */
+  loginAttemptsPerAddress: number;
 }
 
 export interface S3Config {
@@ -129,6 +142,36 @@ function uploadStaging(env: Env): 'disk' | 's3' {
   return raw;
 }
 
+// proxy-addr's names for address ranges (what Fastify's trustProxy accepts besides addresses).
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: a comma-separated list of proxy addresses or CIDRs; anything else stops start-up. */
+function trustProxy(env: Env): string[] {
+  const raw = env.TRUST_PROXY;
+  if (raw === undefined || raw.trim() === '' || /^(0|false|no|off)$/i.test(raw.trim())) return [];
+  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (/^(1|true|yes|on)$/i.test(entry)) {
+      throw new ConfigError(`TRUST_PROXY=${JSON.stringify(raw)} would believe X-Forwarded-For from anyone: list your proxies' addresses instead (e.g. 127.0.0.1,10.0.0.0/8).`);
+    }
+    if (PROXY_RANGE_NAMES.includes(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address!);
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (!family || !bitsOk || extra !== undefined) {
+      throw new ConfigError(`TRUST_PROXY entry ${JSON.stringify(entry)} is not an IP address or CIDR (expected e.g. 127.0.0.1,10.0.0.0/8,::1).`);
+    }
+  }
+  return entries;
+}
+
+function signup(env: Env): 'open' | 'closed' {
+  const raw = env.SIGNUP || 'open';
+  if (raw !== 'open' && raw !== 'closed') throw new ConfigError(`SIGNUP=${JSON.stringify(raw)} is invalid: use open or closed.`);
+  return raw;
+}
+
 /**
  * Builds the config from `env` (defaults to process.env) and optional CLI flags.
  * @example loadConfig({ PORT: '0', DATA_DIR: '/tmp/k' })
@@ -172,5 +215,9 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     shutdownGraceSec: int(merged, 'SHUTDOWN_GRACE_SEC', 20, 1, 3600),
     mediaSigningSecret: secret,
     logLevel,
+    trustProxy: trustProxy(merged),
+    signup: signup(merged),
+    signupsPerAddressPerHour: int(merged, 'SIGNUPS_PER_ADDRESS_PER_HOUR', 5, 0),
+    loginAttemptsPerAddress: int(merged, 'LOGIN_ATTEMPTS_PER_ADDRESS', 30, 1),
   };
 }

@@ -26,6 +26,8 @@ export async function startTestApp(opts: { engine?: Engine; roles?: Roles; env?:
     WORKER_CONCURRENCY: '1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     ...(server ? { DATABASE_URL: server.url } : {}),
+    // Tests sign many accounts up from loopback; test/signin-abuse.test.ts sets its own limit.
+    SIGNUPS_PER_ADDRESS_PER_HOUR: '0',
     ...opts.env,
   });
   const app = await startKinema(config, opts.roles ?? { api: true, worker: false }, {

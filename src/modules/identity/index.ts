@@ -1,4 +1,5 @@
 // Identity: accounts, password sign-in, revocable session tokens and roles.
 // Other modules see a caller only as `req.principal` (see platform/http/auth.ts).
-export { createIdentityService, type IdentityService, type Principal } from './service.js';
+export { createIdentityService, type AccountPolicy, type IdentityService, type Principal } from './service.js';
 export { registerAuthHook, registerIdentityRoutes } from './routes.js';
+export { describeAccountInputProblem } from './account-input.js';

@@ -11,12 +11,31 @@ export interface UserRecord {
 
 const userColumns = ['users.userId', 'users.username', 'users.email', 'users.role', 'users.createdAt'] as const;
 
+// Any constant works; it only has to be the same in every Kinema process.
+const FIRST_ACCOUNT_LOCK_KEY = 7_461_726_201;
+
+type NewUser = { userId: string; username: string; email: string; passwordHash: string };
+
 export const identityQueries = (db: Db) => ({
-  insertUser: (u: { userId: string; username: string; email: string; passwordHash: string; role: 'user' | 'admin' }) =>
+  insertUser: (u: NewUser & { role: 'user' | 'admin' }) =>
     db.insertInto('users').values(u).returning(userColumns).executeTakeFirstOrThrow() as Promise<UserRecord>,
 
-  /** True when no account exists yet (the first account administers the instance). */
-  isEmpty: async () => !(await db.selectFrom('users').select('userId').limit(1).executeTakeFirst()),
+  /**
+   * Inserts an account that administers the instance when it is the first one, atomically: two
+   * sign-ups racing on an empty instance both saw "no users" when the check and the insert were
+   * separate statements, and both became admin. Under the transaction-scoped advisory lock the
+   * inserts run one at a time, and each INSERT's snapshot, taken after the lock, sees the rows
+   * committed by the one before.
+   */
+  insertUserFirstIsAdmin: (u: NewUser) =>
+    db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${FIRST_ACCOUNT_LOCK_KEY})`.execute(trx);
+      return (await trx
+        .insertInto('users')
+        .values({ ...u, role: sql<'user' | 'admin'>`CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'user' ELSE 'admin' END` })
+        .returning(userColumns)
+        .executeTakeFirstOrThrow()) as UserRecord;
+    }),
 
   findByLogin: (login: string) =>
     db

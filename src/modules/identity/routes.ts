@@ -41,15 +41,15 @@ export function registerIdentityRoutes(app: HttpServer, identity: IdentityServic
     reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, maxAge: SESSION_TTL_SEC });
 
   app.post('/api/v1/auth/signup', {
-    schema: { tags: ['auth'], summary: 'Create an account', body: SignupBody, response: responses({ 201: SessionReply }, [400, 409]) },
+    schema: { tags: ['auth'], summary: 'Create an account', body: SignupBody, response: responses({ 201: SessionReply }, [400, 403, 409, 429, 503]) },
   }, async (req, reply) => {
-    const { user, token, expiresAt } = await identity.signup(req.body);
+    const { user, token, expiresAt } = await identity.signup(req.body, req.ip);
     setCookie(reply, token);
     return reply.status(201).send({ user: toUserJson(user, true), token, expiresAt: expiresAt.toISOString() });
   });
 
   app.post('/api/v1/auth/login', {
-    schema: { tags: ['auth'], summary: 'Sign in with username (or email) and password', body: LoginBody, response: responses({ 200: SessionReply }, [400, 401, 429]) },
+    schema: { tags: ['auth'], summary: 'Sign in with username (or email) and password', body: LoginBody, response: responses({ 200: SessionReply }, [400, 401, 429, 503]) },
   }, async (req, reply) => {
     const { user, token, expiresAt } = await identity.login(req.body, req.ip);
     setCookie(reply, token);

@@ -20,6 +20,11 @@ export interface HttpServerOptions {
   publicUrl?: string;
   /** Answers unmatched GETs outside /api (the web app's client-side routes); false = 404. */
   fallback?: (req: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+  /**
+   * Proxies (addresses/CIDRs) whose X-Forwarded-For sets `req.ip`; empty or unset: the socket's
+   * peer is the client and the header is ignored.
+   */
+  trustProxy?: string[];
 }
 
 /** Fastify's own error codes mapped to ours, so clients see one error vocabulary. */
@@ -52,7 +57,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     genReqId: () => randomUUID(),
     // Request lines would be most of the log (media segments); metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: true,
+    // Never `true`: that believes X-Forwarded-For from anyone, so a client would choose its own
+    // req.ip and every per-address limit with it. Only the listed proxies (proxy-addr) are believed,
+    // as GitLab's trusted_proxies and PeerTube's trust_proxy do.
+    trustProxy: opts.trustProxy?.length ? opts.trustProxy : false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     // Malformed URLs (e.g. a bad %-escape) are refused by the router before any route runs; give
