@@ -114,7 +114,7 @@ export function createIdentityService(deps: { db: Db; cache: Cache; policy: Acco
       const limited = accountCount > MAX_ATTEMPTS_PER_ACCOUNT ? accountKey : addressCount > deps.policy.loginAttemptsPerAddress ? addressKey : undefined;
       if (limited) {
         const reset = describeReset(await attempts.resetsAt(limited, LOGIN_WINDOW_SEC));
-        throw new AppError('LOGIN_RATE_LIMITED', 429, `Too many sign-in attempts. Try again ${reset.words}, or reset your password.`, {
+        throw new AppError('LOGIN_RATE_LIMITED', 429, `Too many sign-in attempts. Try again ${reset.words}.`, {
           retryAfterSec: reset.retryAfterSec,
         });
       }
