@@ -1,6 +1,5 @@
-import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import fastifyStatic from '@fastify/static';
 import type { Config } from './config.js';
@@ -15,6 +14,7 @@ import { createHttpServer, type HttpServer } from './platform/http/server.js';
 import { registerHealthRoute } from './platform/http/health.js';
 import { webAppFallback } from './platform/http/web-app.js';
 import { packageRoot } from './platform/paths.js';
+import { readOrCreateSecret } from './platform/secret-file.js';
 import { createIdentityService, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
 import { createCatalogService, createLifecycle, createVersionRetention, registerCatalogRoutes } from './modules/catalog/index.js';
 import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
@@ -120,14 +120,7 @@ function withPort(config: Config, port: number): Config {
 /** The HMAC key for signed media URLs: configured, or generated once into DATA_DIR. */
 export function mediaSigningSecret(config: Config): string {
   if (config.mediaSigningSecret) return config.mediaSigningSecret;
-  const file = join(config.dataDir, 'media-signing.secret');
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    // EEXIST: generated earlier, or by a process starting beside us; either way, use that one.
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  return readFileSync(file, 'utf8').trim();
+  return readOrCreateSecret(join(config.dataDir, 'media-signing.secret'));
 }
 
 async function buildApi(p: Platform, services: ReturnType<typeof buildServices>): Promise<HttpServer> {

@@ -17,10 +17,21 @@ export function currentPath(): string {
   return location.pathname + location.search;
 }
 
-/** `/login?next=/upload`: only same-site paths, so a crafted link cannot send people elsewhere. */
-export function safeNext(query: URLSearchParams, fallback = '/'): string {
+/**
+ * `/login?next=/upload`: only paths of this site, so a crafted link cannot send people elsewhere.
+ * Judged the way the browser will resolve it (`/\\evil.com`, `/%09/evil.com` and friends are
+ * other hosts to a URL parser, not paths), by comparing origins after parsing.
+ */
+export function safeNext(query: URLSearchParams, fallback = '/', origin = location.origin): string {
   const next = query.get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : fallback;
+  if (!next || !next.startsWith('/')) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return fallback;
+  }
+  return url.origin === origin ? url.pathname + url.search + url.hash : fallback;
 }
 
 /** Tab title: "Page · Kinema". */
