@@ -1,26 +1,13 @@
-import type { JobQueue } from '../../platform/queue/index.js';
-import type { ObjectStore } from '../../platform/storage/port.js';
-import type { Logger } from '../../platform/log.js';
-import type { Metrics } from '../../platform/metrics.js';
 import { sweepDeadScratch } from '../../platform/scratch.js';
-import type { CatalogService, Lifecycle, VersionRetention } from '../catalog/index.js';
 import { createMediaSweep } from './media-sweep.js';
 import { createStallReaper } from './stall-reaper.js';
-import { createTranscodeJob } from './transcode-job.js';
+import { createTranscodeJob, type TranscodeJobDeps } from './transcode-job.js';
 import { TRANSCODE_QUEUE, type TranscodeJobData } from './transcode-queue.js';
 
-export interface PipelineWorkerDeps {
-  queue: JobQueue;
-  store: ObjectStore;
-  catalog: CatalogService;
-  lifecycle: Lifecycle;
-  retention: VersionRetention;
-  log: Logger;
-  metrics: Metrics;
+export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'store' | 'catalog' | 'lifecycle' | 'retention' | 'log' | 'metrics' | 'maxDurationSec'> {
   /** Scratch for ladders being built, and where S3 downloads land: swept of dead processes' leftovers at start. */
   scratchDirs: { work: string; downloads?: string };
   concurrency: number;
-  maxDurationSec: number;
   /** A job whose heartbeat is older than this is presumed dead and released for a retry. */
   stallAfterSec: number;
   /** How long a superseded version stays servable (at least the signed-URL lifetime). */
