@@ -22,6 +22,11 @@ import { buildWebApp } from './kinema.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const UI_TIMEOUT_MS = 30_000;
+/**
+ * How long the player may keep retrying unreachable media before it shows the error: hls.js's
+ * fragment retry schedule (1+2+4+8+8+8 s) for each of the player's 3 in-place recoveries, plus load.
+ */
+const MEDIA_GIVE_UP_MS = 240_000;
 
 describe('what people see beyond the happy path', () => {
   let app: TestApp;
@@ -69,7 +74,7 @@ describe('what people see beyond the happy path', () => {
       const { context, page } = await newPage(elsewhere.url);
       await page.goto(`/watch/${id}`);
       const overlay = page.locator('.player-error');
-      await overlay.waitFor();
+      await overlay.waitFor({ timeout: MEDIA_GIVE_UP_MS });
       assert.match((await overlay.textContent())!, new RegExp(`Could not reach the video server \\(127\\.0\\.0\\.1:${closedPort}\\)\\. Check your connection and try again\\.`));
       await overlay.getByRole('button', { name: 'Try again' }).waitFor();
       await context.close();
@@ -84,7 +89,9 @@ describe('what people see beyond the happy path', () => {
     await page.route('**/media/**', (route) => route.abort('connectionrefused'));
     await page.goto(`/watch/${id}`);
     const overlay = page.locator('.player-error');
-    await overlay.waitFor();
+    // When the start-up path (its warm-up worker) got the playlists, only fragment loads fail, and
+    // the player retries them on hls.js's schedule before the error is fatal: wait for all of it.
+    await overlay.waitFor({ timeout: MEDIA_GIVE_UP_MS });
     assert.match((await overlay.textContent())!, /Could not reach the video server\. Check your connection and try again\./);
     await shot(page, 'player-error.png');
     await page.unroute('**/media/**');
