@@ -13,7 +13,7 @@ import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
 import { createObjectStore } from '../src/platform/storage/index.js';
 import { createLogger } from '../src/platform/log.js';
-import { createVersionRetention } from '../src/modules/catalog/index.js';
+import { createCatalogService, createVersionRetention } from '../src/modules/catalog/index.js';
 import { createPipelineWorker, TRANSCODE_QUEUE } from '../src/modules/publishing/index.js';
 import { createVideo, lifecycleOf, publishLadder, readyVideo, startProcessing } from './support/delivery.js';
 
@@ -21,7 +21,8 @@ import { createVideo, lifecycleOf, publishLadder, readyVideo, startProcessing } 
 /** The pipeline's periodic jobs, built on the app's own engines (no queue workers started). */
 function pipelineOf(app: TestApp, graceSec: number) {
   return createPipelineWorker({
-    queue: app.platform.queue, store: app.platform.store, catalog: undefined as never, lifecycle: lifecycleOf(app),
+    queue: app.platform.queue, store: app.platform.store, lifecycle: lifecycleOf(app),
+    catalog: createCatalogService({ db: app.platform.database.db, cache: app.platform.cache, store: app.platform.store, log: createLogger('silent') }),
     retention: createVersionRetention(app.platform.database.db), log: createLogger('silent'), metrics: app.platform.metrics,
     scratchDirs: { work: join(app.dataDir, 'work') }, concurrency: 1, maxDurationSec: 60, stallAfterSec: 60, supersededGraceSec: graceSec,
   });
@@ -144,18 +145,24 @@ describe('workers that stop or lose their lease', () => {
     return { dir, db, env, api, call, token, sql };
   }
 
+  /** Uploads a 12 s clip and waits until `worker` (the only one running) is encoding it. */
+  async function uploadUntilEncoding(c: Awaited<ReturnType<typeof cluster>>, worker: Awaited<ReturnType<typeof spawnKinema>>, title: string): Promise<string> {
+    const clip = await makeClip(c.dir, { width: 1280, height: 720, durationSec: 12 });
+    const { id } = await c.call('POST', '/api/v1/videos', { title, visibility: 'public' }, c.token);
+    await tusUpload(clip, { endpoint: `${c.api.url}/api/v1/uploads`, token: c.token, videoId: id });
+    // "processing" means this worker claimed the video (an ffmpeg child seen earlier could be its
+    // start-up tools check).
+    await until(async () => (await c.call('GET', `/api/v1/videos/${id}`, undefined, c.token)).status === 'processing', 'the worker to claim the video');
+    await until(() => childrenNamed(worker.child.pid!, 'ffmpeg').length > 0, 'the worker to run ffmpeg');
+    return id;
+  }
+
   test('a worker paused past the stall limit is fenced: exactly one version, from the live attempt', async () => {
     const c = await cluster('kinema-zombie-');
     const workerA = await spawnKinema('worker', { ...c.env, PORT: '0', LOG_LEVEL: 'info' });
     let workerB: Awaited<ReturnType<typeof spawnKinema>> | undefined;
     try {
-      const clip = await makeClip(c.dir, { width: 1280, height: 720, durationSec: 12 });
-      const { id } = await c.call('POST', '/api/v1/videos', { title: 'zombie', visibility: 'public' }, c.token);
-      await tusUpload(clip, { endpoint: `${c.api.url}/api/v1/uploads`, token: c.token, videoId: id });
-      // Only worker A runs: "processing" means it claimed the video (an ffmpeg child seen earlier
-      // could be its start-up tools check).
-      await until(async () => (await c.call('GET', `/api/v1/videos/${id}`, undefined, c.token)).status === 'processing', 'worker A to claim the video');
-      await until(() => childrenNamed(workerA.child.pid!, 'ffmpeg').length > 0, 'worker A to run ffmpeg');
+      const id = await uploadUntilEncoding(c, workerA, 'zombie');
       process.kill(workerA.child.pid!, 'SIGSTOP');
       workerB = await spawnKinema('worker', { ...c.env, PORT: '0', LOG_LEVEL: 'info' });
       const video = await until(async () => {
@@ -195,13 +202,7 @@ describe('workers that stop or lose their lease', () => {
     const workerA = await spawnKinema('worker', { ...c.env, PORT: '0' });
     let workerB: Awaited<ReturnType<typeof spawnKinema>> | undefined;
     try {
-      const clip = await makeClip(c.dir, { width: 1280, height: 720, durationSec: 12 });
-      const { id } = await c.call('POST', '/api/v1/videos', { title: 'sigterm', visibility: 'public' }, c.token);
-      await tusUpload(clip, { endpoint: `${c.api.url}/api/v1/uploads`, token: c.token, videoId: id });
-      // Only worker A runs: "processing" means it claimed the video (an ffmpeg child seen earlier
-      // could be its start-up tools check).
-      await until(async () => (await c.call('GET', `/api/v1/videos/${id}`, undefined, c.token)).status === 'processing', 'worker A to claim the video');
-      await until(() => childrenNamed(workerA.child.pid!, 'ffmpeg').length > 0, 'worker A to run ffmpeg');
+      const id = await uploadUntilEncoding(c, workerA, 'sigterm');
       const code = await workerA.stop('SIGTERM');
       assert.equal(code, 0, `exit ${code} signal ${workerA.child.signalCode}\n${workerA.output()}`);
       const [handedBack] = await c.sql<{ state: string; retry_count: number }>("SELECT state, retry_count FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [id]);

@@ -63,6 +63,19 @@ async function assertHandedOff(app: TestApp, id: string, token: string, bytes: B
   assert.equal(existsSync(`${stagedPath(app, id)}.json`), false, 'the staged upload is removed');
 }
 
+/** A restart while the fault is still there: recovery fails the same way, nothing queued, bytes kept. */
+async function assertStillStaged(dataDir: string, id: string, token: string, thenFix?: (app: TestApp) => Promise<unknown>) {
+  const reopened = await startTestApp({ env: { DATA_DIR: dataDir } });
+  try {
+    assert.equal(await jobCount(reopened, id), 0);
+    assert.ok(existsSync(stagedPath(reopened, id)));
+    assert.equal((await video(reopened, id, token)).status, 'uploaded');
+    await thenFix?.(reopened);
+  } finally {
+    await reopened.close();
+  }
+}
+
 /** Blocks one video's row from reaching a state, as a database error at that statement would. */
 async function blockRow(app: TestApp, name: string, id: string, check: string) {
   await app.platform.database.sql.query(`ALTER TABLE videos ADD CONSTRAINT ${name} CHECK (video_id <> '${id}' OR (${check}))`);
@@ -100,12 +113,7 @@ describe('upload hand-off: every crash point is recoverable', () => {
     assert.equal(await uploadInOnePatch(first, token, id, bytes), 204, 'the client is told its upload is complete');
     assert.equal((await video(first, id, token)).status, 'uploaded', 'the creator sees the file as received');
     await first.close(); // waits for the background hand-off, which fails
-    const reopened = await startTestApp({ env: { DATA_DIR: first.dataDir } });
-    // Still broken: recovery at this start fails the same way; nothing queued, the bytes kept.
-    assert.equal(await jobCount(reopened, id), 0);
-    assert.ok(existsSync(stagedPath(reopened, id)));
-    assert.equal((await video(reopened, id, token)).status, 'uploaded');
-    await reopened.close();
+    await assertStillStaged(first.dataDir, id, token);
     await rm(blocker);
 
     const second = await startTestApp({ env: { DATA_DIR: first.dataDir } });
@@ -125,12 +133,7 @@ describe('upload hand-off: every crash point is recoverable', () => {
     // The copy lands, then the transaction that records it and queues the job fails.
     await until(() => first.platform.store.head(`originals/${id}/source`), 'the copy to land');
     await first.close();
-    const reopened = await startTestApp({ env: { DATA_DIR: first.dataDir } });
-    // The constraint is still there: recovery at this start fails the same way and keeps the bytes.
-    assert.equal(await jobCount(reopened, id), 0);
-    assert.ok(existsSync(stagedPath(reopened, id)));
-    await reopened.platform.database.sql.query('ALTER TABLE videos DROP CONSTRAINT test_block_stored');
-    await reopened.close();
+    await assertStillStaged(first.dataDir, id, token, (app) => app.platform.database.sql.query('ALTER TABLE videos DROP CONSTRAINT test_block_stored'));
 
     const second = await startTestApp({ env: { DATA_DIR: first.dataDir } });
     try {
