@@ -15,6 +15,7 @@ import { registerHealthRoute } from './platform/http/health.js';
 import { webAppFallback } from './platform/http/web-app.js';
 import { packageRoot } from './platform/paths.js';
 import { readOrCreateSecret } from './platform/secret-file.js';
+import { createOutages, reportFailure, type Outages } from './platform/outage.js';
 import { createIdentityService, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
 import { createCatalogService, createLifecycle, createVersionRetention, registerCatalogRoutes } from './modules/catalog/index.js';
 import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
@@ -37,6 +38,8 @@ export interface Platform {
   store: ObjectStore;
   cache: Cache;
   queue: JobQueue;
+  /** One warning per outage of each engine, shared by everything in this process. */
+  outages: Outages;
 }
 
 export interface RunningApp {
@@ -55,6 +58,7 @@ export interface StartOptions {
 export async function buildPlatform(config: Config, log: Logger): Promise<Platform> {
   mkdirSync(config.dataDir, { recursive: true });
   const metrics = createMetrics();
+  const outages = createOutages(log);
   const database = await openDatabase({ url: config.databaseUrl, replicaUrl: config.databaseReplicaUrl, dataDir: config.dataDir });
   try {
     const applied = await database.migrate();
@@ -66,11 +70,11 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
     // pg-boss creates its schema on first start without a lock of its own: processes starting
     // together on an empty server would race (duplicate schema), so they take turns.
     const queue = await database.exclusively(async () => {
-      const q = await createPgBossQueue({ sql: database.sql, log });
+      const q = await createPgBossQueue({ sql: database.sql, log, outage: outages.database });
       await q.define(TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS);
       return q;
     });
-    return { config, log, metrics, database, store, cache, queue };
+    return { config, log, metrics, database, store, cache, queue, outages };
   } catch (err) {
     await database.close();
     throw err;
@@ -132,6 +136,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     metrics,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
+    outages: p.outages,
     // Client-side routes get index.html (404 for paths the app has no page for).
     fallback: hasWeb ? webAppFallback(webDir) : undefined,
   });
@@ -155,10 +160,21 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   registerPlayRoutes(app, services.delivery);
   if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'));
   registerOriginRoutes(app, services.delivery, p.store);
+  // A check that answers also ends an outage its dependency was in (logged once, with its length).
+  const watched = (o: Outages[keyof Outages], check: () => Promise<unknown>) => async () => {
+    try {
+      await check();
+      o.ok();
+      return 'ok' as const;
+    } catch (err) {
+      o.failed(err);
+      return 'down' as const;
+    }
+  };
   registerHealthRoute(app, {
-    database: async () => ((await p.database.sql.query('SELECT 1 AS ok')).rows.length ? 'ok' : 'down'),
+    database: watched(p.outages.database, () => p.database.sql.query('SELECT 1 AS ok')),
     cache: async () => ((await p.cache.healthy()) ? 'ok' : 'degraded'),
-    storage: async () => (await p.store.list('health-check/'), 'ok'),
+    storage: watched(p.outages.storage, () => p.store.list('health-check/')),
   }, { engine: p.database.engine, version: '1' });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.type(p.metrics.registry.contentType).send(await p.metrics.registry.metrics()),
@@ -174,8 +190,9 @@ function buildServices(p: Platform) {
     catalog, lifecycle, queueTranscode: queueTranscodeWith(p.queue), store: p.store, log: p.log, metrics: p.metrics,
     staging: p.config.uploadStaging === 's3' && p.config.s3 ? { kind: 's3', s3: p.config.s3, cache: p.cache } : { kind: 'disk', directory: join(p.config.dataDir, 'uploads') },
     maxUploadBytes: p.config.maxUploadBytes,
+    diskReserveBytes: p.config.diskReserveBytes, originalsOnSameDisk: !p.config.s3, outages: p.outages,
   });
-  const analytics = createEventRecorder({ db: p.database.db, log: p.log });
+  const analytics = createEventRecorder({ db: p.database.db, log: p.log, outage: p.outages.database });
   const delivery = createDeliveryService({
     catalog, lifecycle, cache: p.cache, analytics,
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
@@ -207,19 +224,20 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     const port = typeof address === 'object' && address ? address.port : config.port;
     url = `http://127.0.0.1:${port}`;
     const sweep = (what: string, fn: () => Promise<unknown>, everyMs: number) => {
-      const timer = setInterval(() => fn().catch((err: unknown) => log.warn({ err }, `${what} failed`)), everyMs);
+      const timer = setInterval(() => fn().catch((err: unknown) => reportFailure(platform.outages, log, what, err)), everyMs);
       timer.unref();
       timers.push(timer);
     };
     sweep('upload expiry sweep', services.ingest.cleanUpExpired, 3600_000);
     // A hand-off that failed after the last byte (e.g. the object store was briefly down) is
     // retried here, not only at the next start.
-    sweep('finished-upload recovery', services.ingest.recoverFinished, 5 * 60_000);
+    // Every 30 s: an upload whose last PATCH met a database outage is recorded soon after it ends.
+    sweep('finished-upload recovery', services.ingest.recoverFinished, 30_000);
   }
   if (roles.worker && config.workerConcurrency > 0) {
     worker = createPipelineWorker({
       queue: platform.queue, store: platform.store, catalog: services.catalog, lifecycle: services.lifecycle, retention: services.retention,
-      log, metrics: platform.metrics, concurrency: config.workerConcurrency,
+      log, metrics: platform.metrics, outages: platform.outages, concurrency: config.workerConcurrency,
       scratchDirs: { work: join(config.dataDir, 'work'), downloads: config.s3 ? downloadsDir(config) : undefined },
       maxDurationSec: config.maxDurationSec, stallAfterSec: config.transcodeStallSec,
       supersededGraceSec: SUPERSEDED_GRACE_SEC,

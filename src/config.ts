@@ -55,6 +55,11 @@ export interface Config {
   signupsPerAddressPerHour: number;
   /** Sign-in attempts one client address may make per 15 minutes, right or wrong. */
   loginAttemptsPerAddress: number;
+  /**
+   * Free space kept on DATA_DIR's disk: an upload that would leave less is refused (507) before
+   * any byte is accepted, so the embedded database and running encodes never meet a full disk.
+   */
+  diskReserveBytes: number;
 }
 
 export interface S3Config {
@@ -70,6 +75,7 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
+const MiB = 1024 * 1024;
 const GiB = 1024 ** 3;
 
 /** Maps `--some-flag value` / `--some-flag=value` to `SOME_FLAG`. */
@@ -219,5 +225,6 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     signup: signup(merged),
     signupsPerAddressPerHour: int(merged, 'SIGNUPS_PER_ADDRESS_PER_HOUR', 5, 0),
     loginAttemptsPerAddress: int(merged, 'LOGIN_ATTEMPTS_PER_ADDRESS', 30, 1),
+    diskReserveBytes: int(merged, 'DISK_RESERVE_BYTES', 512 * MiB, 0),
   };
 }

@@ -23,7 +23,7 @@ function pipelineOf(app: TestApp, graceSec: number) {
   return createPipelineWorker({
     queue: app.platform.queue, store: app.platform.store, lifecycle: lifecycleOf(app),
     catalog: createCatalogService({ db: app.platform.database.db, cache: app.platform.cache, store: app.platform.store, log: createLogger('silent') }),
-    retention: createVersionRetention(app.platform.database.db), log: createLogger('silent'), metrics: app.platform.metrics,
+    retention: createVersionRetention(app.platform.database.db), log: createLogger('silent'), metrics: app.platform.metrics, outages: app.platform.outages,
     scratchDirs: { work: join(app.dataDir, 'work') }, concurrency: 1, maxDurationSec: 60, stallAfterSec: 60, supersededGraceSec: graceSec,
   });
 }

@@ -296,7 +296,10 @@ export interface S3Server {
   region: string;
   accessKeyId: string;
   secretAccessKey: string;
-  stop(): Promise<void>;
+  /** Stops the server; `keepData` leaves its directory for `restart` (an outage, not the end). */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
+  /** Starts it again on the same port with the same data, after `stop({ keepData: true })`. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -312,37 +315,50 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3S
   const bucket = opts.bucket ?? 'kinema-test';
   const directory = await tempDir('kinema-s3rver-');
   const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
-  // Port 0: the OS picks a free port at bind time (no race with other test files); s3rver prints it.
-  const child = spawn(
-    process.execPath,
-    ['--openssl-legacy-provider', bin, '--directory', directory, '--address', '127.0.0.1', '--port', '0', '--silent', '--configure-bucket', bucket],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  let child: ChildProcess;
+  let exited: Promise<void>;
   const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on [^:\s]+:(\d+)/.exec(output);
-      if (match) resolve(Number(match[1]));
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`s3rver exited with code ${code} before listening:\n${output}`)));
-  });
+  process.on('exit', killOnExit);
+  const launch = async (port: number) => {
+    child = spawn(
+      process.execPath,
+      ['--openssl-legacy-provider', bin, '--directory', directory, '--address', '127.0.0.1', '--port', String(port), '--silent', '--configure-bucket', bucket],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const c = child;
+    exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    let output = '';
+    return new Promise<number>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on [^:\s]+:(\d+)/.exec(output);
+        if (match) resolve(Number(match[1]));
+      };
+      c.stdout!.on('data', onData);
+      c.stderr!.on('data', onData);
+      c.once('exit', (code) => reject(new Error(`s3rver exited with code ${code} before listening:\n${output}`)));
+    });
+  };
+  // Port 0: the OS picks a free port at bind time (no race with other test files); s3rver prints it.
+  const port = await launch(0);
+  const stopChild = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
   return {
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
     region: 'us-east-1',
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
-    async stop() {
+    async stop(o = {}) {
+      await stopChild();
+      if (o.keepData) return;
       process.removeListener('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
       await rm(directory, { recursive: true, force: true });
+    },
+    async restart() {
+      await launch(port);
     },
   };
 }

@@ -12,6 +12,8 @@ export interface TusOptions {
   /** Called with bytes sent; return true to abort the upload there (simulating a cut connection). */
   onProgress?: (sentBytes: number, totalBytes: number) => boolean | void;
   metadata?: Record<string, string>;
+  /** tus-js-client's own retry schedule (`'client default'`: [0, 1000, 3000, 5000]); none by default. */
+  retryDelays?: number[] | 'client default';
 }
 
 /**
@@ -28,7 +30,7 @@ export function tusUpload(filePath: string, o: TusOptions): Promise<{ url: strin
       uploadSize: statSync(filePath).size,
       headers: { authorization: `Bearer ${o.token}` },
       metadata: o.metadata ?? { videoId: o.videoId, filename: basename(filePath) },
-      retryDelays: [],
+      ...(o.retryDelays === 'client default' ? {} : { retryDelays: o.retryDelays ?? [] }),
       onProgress(sent, total) {
         if (!aborted && o.onProgress?.(sent, total)) {
           aborted = true;

@@ -1,5 +1,6 @@
 import type { Db } from '../../platform/db/index.js';
 import type { Logger } from '../../platform/log.js';
+import { isDependencyOutage, type OutageLog } from '../../platform/outage.js';
 import { analyticsQueries, type AnalyticsEvent } from './queries.js';
 
 /** Event types that count as a view of `videoId` (videos.view_count). */
@@ -8,6 +9,8 @@ const VIEW_EVENT_TYPES = new Set(['video_play']);
 export interface EventRecorderOptions {
   db: Db;
   log: Logger;
+  /** Where a database outage is reported (once); its batches wait and are written after it. */
+  outage?: OutageLog;
   /** Longest an event waits in memory before its batch is written (default 1 s). */
   flushIntervalMs?: number;
   /** A batch this large is written at once (default 100). */
@@ -39,12 +42,16 @@ export interface EventRecorder {
   backlog(): RecorderBacklog;
 }
 
+/** While the database is away, a waiting batch is tried again this often. */
+const OUTAGE_RETRY_MS = 2000;
+
 /**
  * Fire-and-forget analytics: events collect in memory and are written as one multi-row INSERT
  * (plus one UPDATE of view counts) every second or every 100 events, whichever comes first, so a
  * play costs the request nothing and the database one statement per batch instead of per view.
- * A failed batch is logged and dropped rather than retried: retrying a batch that fails for a
- * reason inside it (a bad row) would block every later event.
+ * A batch that fails because the database is away waits for it (within the memory bound); one
+ * that fails for a reason inside it (a bad row) is logged and dropped, since retrying it would
+ * block every later event.
  *
  * @example
  * const analytics = createEventRecorder({ db, log });
@@ -75,7 +82,18 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
         await q.insertEvents(trx, batch);
         if (views.size) await q.addViews(trx, views);
       });
+      opts.outage?.ok();
     } catch (err) {
+      if (isDependencyOutage(err) && !closed) {
+        opts.outage?.failed(err);
+        // Back to the front, in order; tried again on the next tick of the timer.
+        pending.unshift(...batch);
+        if (!timer) {
+          timer = setTimeout(() => void flush(), Math.max(flushIntervalMs, OUTAGE_RETRY_MS));
+          timer.unref();
+        }
+        return;
+      }
       log.error({ err, events: batch.length }, 'analytics batch lost: writing it failed');
     }
   }

@@ -1,3 +1,4 @@
+import { createLastKnown, LAST_KNOWN_MAX_AGE_MS } from '../../platform/cache/last-known.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { assertOwnerOrAdmin, type RequestPrincipal } from '../../platform/http/auth.js';
@@ -73,6 +74,7 @@ const normaliseTags = (tags: string[] | undefined) => [...new Set((tags ?? []).m
 export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; store: ObjectStore; log: Logger }) {
   const q = catalogQueries(deps.db);
   const rq = catalogQueries(deps.readDb ?? deps.db);
+  const lastKnown = createLastKnown<VideoRecord>({ max: 5_000, maxAgeMs: LAST_KNOWN_MAX_AGE_MS });
 
   /**
    * A video row, from the cache or the primary. Cache-aside with a lease (Cache.getOrLease): the
@@ -88,13 +90,17 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
     const read = await deps.cache.getOrLease<CachedVideo>(key, VIDEO_LEASE_TTL_SEC);
     if (read.hit) return reviveDates(read.value);
     // Read from the primary: a replica could hand back the state from before a write we just made.
-    const row = await q.findVideo(videoId);
-    if (row && read.lease) await deps.cache.setLeased(key, read.lease, row, VIDEO_CACHE_TTL_SEC);
+    // Through an outage, the row this process read last stands in (uploads, media, /play go on).
+    const { value: row, stale } = await lastKnown.read(videoId, () => q.findVideo(videoId));
+    if (row && read.lease && !stale) await deps.cache.setLeased(key, read.lease, row, VIDEO_CACHE_TTL_SEC);
     return row;
   }
 
   /** Call after a write to the video's row has COMMITTED (see `load` for why the order matters). */
-  const invalidate = (videoId: string) => deps.cache.del(videoCacheKey(videoId));
+  const invalidate = (videoId: string) => {
+    lastKnown.forget(videoId);
+    return deps.cache.del(videoCacheKey(videoId));
+  };
 
   /** A video the caller may see (canView), or a 404 that does not reveal whether a hidden one exists. */
   async function getVisible(videoId: string, principal: RequestPrincipal | null): Promise<VideoRecord> {

@@ -1,3 +1,4 @@
+import { createLastKnown, LAST_KNOWN_MAX_AGE_MS } from '../../platform/cache/last-known.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { RequestPrincipal } from '../../platform/http/auth.js';
 import type { Cache } from '../../platform/cache/port.js';
@@ -82,12 +83,14 @@ export function createDeliveryService(deps: DeliveryDeps) {
   const tokenTtlSec = deps.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC;
   const nowSec = deps.nowSec ?? (() => Math.floor(Date.now() / 1000));
   const base = (deps.mediaBaseUrl ?? '').replace(/\/+$/, '');
+  const lastKnownVersions = createLastKnown<PublishedVersion>({ max: 5_000, maxAgeMs: LAST_KNOWN_MAX_AGE_MS });
 
   /** The published version `version` of a video (cache first), or undefined if it is no longer current. */
   async function loadVersion(videoId: string, version: string): Promise<PublishedVersion | undefined> {
     const cached = await deps.cache.get<PublishedVersion>(versionCacheKey(videoId, version));
     if (cached) return cached;
-    const current = await deps.lifecycle.currentVersion(videoId);
+    // Published versions never change, so the last one read here can answer through an outage.
+    const { value: current } = await lastKnownVersions.read(videoId, async () => (await deps.lifecycle.currentVersion(videoId)) ?? undefined);
     if (!current) return undefined;
     await deps.cache.set(versionCacheKey(videoId, current.version), current, VERSION_CACHE_TTL_SEC);
     // A publish between reading the video row and this query: the caller's row is outdated.

@@ -1,3 +1,4 @@
+import { createLastKnown, LAST_KNOWN_MAX_AGE_MS } from '../../platform/cache/last-known.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError, conflict } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -50,6 +51,7 @@ type NewAccount = { username: string; email: string; password: string };
  */
 export function createIdentityService(deps: { db: Db; cache: Cache; policy: AccountPolicy; passwords?: PasswordHasher }) {
   const q = identityQueries(deps.db);
+  const lastKnown = createLastKnown<NonNullable<Awaited<ReturnType<typeof q.findSessionUser>>>>({ max: 10_000, maxAgeMs: LAST_KNOWN_MAX_AGE_MS });
   const passwords = deps.passwords ?? createPasswordHasher();
   const attempts = createAttemptCounter(deps.cache);
   const sessionKey = (tokenHash: string) => `session:${tokenHash}`;
@@ -127,6 +129,7 @@ export function createIdentityService(deps: { db: Db; cache: Cache; policy: Acco
 
     async logout(token: string) {
       const tokenHash = hashToken(token);
+      lastKnown.forget(tokenHash);
       await q.revokeSession(tokenHash);
       await deps.cache.del(sessionKey(tokenHash));
     },
@@ -136,10 +139,12 @@ export function createIdentityService(deps: { db: Db; cache: Cache; policy: Acco
       const tokenHash = hashToken(token);
       const cached = await deps.cache.get<Principal & { expiresAt: number }>(sessionKey(tokenHash));
       if (cached && cached.expiresAt > Date.now()) return { userId: cached.userId, username: cached.username, role: cached.role };
-      const row = await q.findSessionUser(tokenHash);
-      if (!row) return undefined;
+      // Through a database outage, a session this process verified in the last few minutes still
+      // signs its user in (uploads keep going; anything that writes answers 503 anyway).
+      const { value: row, stale } = await lastKnown.read(tokenHash, async () => (await q.findSessionUser(tokenHash)) ?? undefined);
+      if (!row || row.expiresAt.getTime() <= Date.now()) return undefined;
       const principal: Principal = { userId: row.userId, username: row.username, role: row.role };
-      await deps.cache.set(sessionKey(tokenHash), { ...principal, expiresAt: row.expiresAt.getTime() }, SESSION_CACHE_TTL_SEC);
+      if (!stale) await deps.cache.set(sessionKey(tokenHash), { ...principal, expiresAt: row.expiresAt.getTime() }, SESSION_CACHE_TTL_SEC);
       return principal;
     },
 

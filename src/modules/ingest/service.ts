@@ -9,6 +9,8 @@ import type { Metrics } from '../../platform/metrics.js';
 import type { CatalogService, Lifecycle } from '../catalog/index.js';
 import { originalKey, originalsPrefix } from '../media-layout/index.js';
 import { createUploadServer, type UploadServer, type UploadStaging } from './upload-server.js';
+import { assertRoomFor } from './disk-space.js';
+import { retryThroughOutage, type Outages } from '../../platform/outage.js';
 
 export { originalKey };
 
@@ -20,9 +22,17 @@ export interface IngestDeps {
   metrics: Metrics;
   staging: UploadStaging;
   maxUploadBytes: number;
+  /** Free space to keep on the staging disk (see Config.diskReserveBytes). */
+  diskReserveBytes: number;
+  /** The finished original is copied to a local object store on the same disk (one machine). */
+  originalsOnSameDisk: boolean;
+  outages: Outages;
   /** Queues the transcode of a video inside `trx` (the pipeline decides what that means). */
   queueTranscode: (videoId: string, trx: Db) => Promise<unknown>;
 }
+
+/** How long a finished upload's hand-off retries through an outage before recovery takes over. */
+const HAND_OFF_OUTAGE_WAIT_MS = 10 * 60_000;
 
 /**
  * Ingest: resumable uploads into `originals/{videoId}/source`, then a transcode job.
@@ -42,6 +52,8 @@ export function createIngestService(deps: IngestDeps) {
   // Hand-offs running in this process, so one upload is never copied twice at once here and
   // shutdown can wait for them.
   const handOffs = new Map<string, Promise<void>>();
+  // Aborted at shutdown: hand-offs waiting out an outage stop, and recovery finishes them later.
+  const stopping = new AbortController();
 
   /** Steps 2–4 above. Safe to run again after any failure. */
   async function handOff(videoId: string): Promise<void> {
@@ -59,7 +71,9 @@ export function createIngestService(deps: IngestDeps) {
   function startHandOff(videoId: string): Promise<void> {
     const running = handOffs.get(videoId);
     if (running) return running;
-    const p = handOff(videoId)
+    // An object store or database outage is waited out here, so the video moves on as soon as it
+    // ends; anything else (or a very long outage) is left to the periodic recovery.
+    const p = retryThroughOutage(() => handOff(videoId), { outage: deps.outages, giveUpAfterMs: HAND_OFF_OUTAGE_WAIT_MS, signal: stopping.signal })
       .catch((err: unknown) => log.warn({ err, videoId }, 'hand-off of a finished upload failed; recovery will retry it'))
       .finally(() => handOffs.delete(videoId));
     handOffs.set(videoId, p);
@@ -77,7 +91,7 @@ export function createIngestService(deps: IngestDeps) {
     void startHandOff(videoId);
   }
 
-  uploads = createUploadServer({ staging: deps.staging, store: deps.store, maxSizeBytes: deps.maxUploadBytes, log, onComplete: received });
+  uploads = createUploadServer({ staging: deps.staging, store: deps.store, maxSizeBytes: deps.maxUploadBytes, log, onComplete: received, outages: deps.outages });
 
   return {
     server: uploads.server,
@@ -98,6 +112,10 @@ export function createIngestService(deps: IngestDeps) {
       }
       // A new creation replaces an unfinished earlier attempt (e.g. a browser that lost its URL).
       await uploads.remove(videoId);
+      if (deps.staging.kind === 'disk') {
+        // Staged, then copied into the object store before the staged copy is removed.
+        await assertRoomFor(deps.staging.directory, sizeBytes * (deps.originalsOnSameDisk ? 2 : 1), deps.diskReserveBytes);
+      }
     },
 
     /** May `principal` resume, inspect or cancel the upload of this video? */
@@ -158,6 +176,7 @@ export function createIngestService(deps: IngestDeps) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.allSettled([...handOffs.values()]), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
       clearTimeout(timer);
+      stopping.abort();
     },
 
     cleanUpExpired: () => uploads.cleanUpExpired(),

@@ -9,6 +9,8 @@ import type { S3Config } from '../../config.js';
 import type { Cache } from '../../platform/cache/port.js';
 import type { Logger } from '../../platform/log.js';
 import type { ObjectStore } from '../../platform/storage/port.js';
+import { isDependencyOutage, isDiskFull, OUTAGE_RETRY_AFTER_SEC, outageSource, type Outages } from '../../platform/outage.js';
+import { DISK_FULL_BODY } from './disk-space.js';
 
 export const UPLOADS_PATH = '/api/v1/uploads';
 // Unfinished uploads are kept this long after creation (tus expiration extension), then removed.
@@ -50,6 +52,7 @@ export interface UploadServerOptions {
   log: Logger;
   /** Called once the last byte is stored; the last PATCH is answered when it resolves. */
   onComplete: (upload: Upload) => Promise<void>;
+  outages: Outages;
 }
 
 /**
@@ -122,6 +125,24 @@ export function createUploadServer(opts: UploadServerOptions) {
       return videoId ? internalId(videoId) : undefined;
     },
     generateUrl: (_req, { path, id }) => `${path}/${videoIdOf(id)}`,
+    // tus answers 500 for anything its store or our hook threw. A dependency outage is retryable
+    // (503: tus-js-client retries 5xx, and its retry budget starts over after any progress); a
+    // full disk is the operator's to fix, and the partial upload is removed to give the space back.
+    onResponseError: async (req, err) => {
+      if (isDependencyOutage(err)) {
+        const source = outageSource(err);
+        opts.outages[source].failed(err);
+        const what = source === 'storage' ? 'object storage' : 'database';
+        return { status_code: 503, body: JSON.stringify({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: `The ${what} is unreachable right now. Your bytes so far are kept: resume the upload in a few seconds.`, dependency: what, retryAfterSec: OUTAGE_RETRY_AFTER_SEC } }) };
+      }
+      if (isDiskFull(err)) {
+        const videoId = uploadIdOf(requestTargetOf(req));
+        opts.log.error({ err, videoId }, 'upload stopped: disk full. Free space in DATA_DIR');
+        if (videoId) await datastore.remove(internalId(videoId)).catch(() => undefined);
+        return { status_code: 507, body: DISK_FULL_BODY };
+      }
+      return undefined;
+    },
     onUploadFinish: async (_req, upload) => {
       await opts.onComplete({ ...upload, id: videoIdOf(upload.id) } as Upload);
       return {};

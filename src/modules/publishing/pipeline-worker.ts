@@ -1,10 +1,11 @@
 import { sweepDeadScratch } from '../../platform/scratch.js';
+import { reportFailure } from '../../platform/outage.js';
 import { createMediaSweep } from './media-sweep.js';
 import { createStallReaper } from './stall-reaper.js';
 import { createTranscodeJob, type TranscodeJobDeps } from './transcode-job.js';
 import { TRANSCODE_QUEUE, type TranscodeJobData } from './transcode-queue.js';
 
-export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'store' | 'catalog' | 'lifecycle' | 'retention' | 'log' | 'metrics' | 'maxDurationSec'> {
+export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'store' | 'catalog' | 'lifecycle' | 'retention' | 'log' | 'metrics' | 'maxDurationSec' | 'outages'> {
   /** Scratch for ladders being built, and where S3 downloads land: swept of dead processes' leftovers at start. */
   scratchDirs: { work: string; downloads?: string };
   concurrency: number;
@@ -28,11 +29,11 @@ export function createPipelineWorker(deps: PipelineWorkerDeps) {
     // At least three heartbeats per stall period, so a live attempt is never taken for a dead one.
     heartbeatMs: Math.min(5000, (deps.stallAfterSec * 1000) / 3),
   });
-  const reap = createStallReaper({ ...deps, log });
+  const reap = createStallReaper({ ...deps, log, outage: deps.outages.database });
   const sweep = createMediaSweep({ ...deps, log, graceSec: deps.supersededGraceSec });
   const timers: NodeJS.Timeout[] = [];
   const every = (what: string, fn: () => Promise<unknown>, ms: number) => {
-    const t = setInterval(() => fn().catch((err: unknown) => log.warn({ err }, `${what} failed`)), ms);
+    const t = setInterval(() => fn().catch((err: unknown) => reportFailure(deps.outages, log, what, err)), ms);
     t.unref();
     timers.push(t);
   };

@@ -7,6 +7,7 @@ import type { ObjectStore } from '../../platform/storage/port.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { makeScratchDir } from '../../platform/scratch.js';
+import { isDependencyOutage, isDiskFull, retryThroughOutage, type Outages } from '../../platform/outage.js';
 import type { CatalogService, Lifecycle, VersionRetention } from '../catalog/index.js';
 import { newVersionName, originalKey, versionPrefix } from '../media-layout/index.js';
 import { encodeTimeLimitSec, isPermanentFailure, transcodeFile, type HlsOutput } from '../transcode/index.js';
@@ -29,6 +30,12 @@ export interface TranscodeJobDeps {
   heartbeatMs?: number;
   /** An unpublished attempt's output is deleted no earlier than this after it started. */
   attemptCleanupAfterSec: number;
+  outages: Outages;
+  /**
+   * How long a finished encode waits for the object store or the database to come back before
+   * it gives up its output (the job then runs again after the outage). Default 15 minutes.
+   */
+  outageWaitMs?: number;
 }
 
 const WORKER_ID = `${hostname()}:${process.pid}`;
@@ -68,11 +75,12 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
       const value = progress;
       deps.lifecycle.heartbeat(videoId, lease, value).then(
         (holds) => {
+          deps.outages.database.ok();
           written = value;
           writtenAt = Date.now();
           if (!holds) abort.abort(new AttemptStopped('lease-lost'));
         },
-        (err: unknown) => log.warn({ err, videoId }, 'heartbeat failed'),
+        (err: unknown) => (isDependencyOutage(err) ? deps.outages.database.failed(err) : log.warn({ err, videoId }, 'heartbeat failed')),
       ).finally(() => (inFlight = false));
     }, Math.min(progressEveryMs, heartbeatMs));
     return { set: (pct: number) => (progress = Math.round(pct * 10) / 10), stop: () => clearInterval(timer) };
@@ -131,8 +139,12 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
         }),
       );
       if (abort.signal.aborted) throw abort.signal.reason;
-      await deps.store.putDirectory(join(scratch, 'out'), versionPrefix(videoId, version));
-      published = await publish(videoId, lease, version, out);
+      // An encode is the expensive part: an outage after it (the store or the database restarting)
+      // is waited out here, output kept, rather than thrown away and encoded again. The wait ends
+      // early if the lease is lost meanwhile (the heartbeat aborts), and publishing stays fenced.
+      const wait = { signal: abort.signal, giveUpAfterMs: deps.outageWaitMs ?? 15 * 60_000 };
+      await retryThroughOutage(() => deps.store.putDirectory(join(scratch, 'out'), versionPrefix(videoId, version)), { ...wait, outage: deps.outages.storage });
+      published = await retryThroughOutage(() => publish(videoId, lease, version, out), { ...wait, outage: deps.outages.database });
       if (!published) throw new AttemptStopped('lease-lost');
       // After the commit nothing may throw into the queue: a retry would find the video ready.
       deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'ready' });
@@ -161,6 +173,19 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
     if (shuttingDown) {
       const released = await deps.queue.release(TRANSCODE_QUEUE, job.id);
       return void log.info({ videoId, released }, 'transcode interrupted by shutdown; job handed back without using a try');
+    }
+    if (isDependencyOutage(err)) {
+      // Not the video's fault and not a real try: the queue hands the job back without counting
+      // it, and no worker takes jobs while the database is away (see the queue adapter).
+      throw err;
+    }
+    if (isDiskFull(err)) {
+      // Retrying at once would fill the same disk again; the operator has to act. Its scratch and
+      // output are removed by the caller.
+      log.error({ err, videoId }, 'transcode stopped: disk full. Free space in DATA_DIR (worker scratch and, on one machine, the object store)');
+      await deps.lifecycle.markFailed(videoId, 'The server ran out of disk space while processing this video. Nothing of it was published; try again later, and if it keeps happening, tell the site operator.', { lease, retryable: true });
+      deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'error' });
+      return;
     }
     if (isPermanentFailure(err)) {
       await deps.lifecycle.markFailed(videoId, (err as Error).message, { lease, retryable: false });

@@ -21,9 +21,14 @@ export function openPostgres(url: string, opts: { max?: number; statementTimeout
     connectionString: url,
     max: opts.max ?? 10,
     statement_timeout: opts.statementTimeoutMs ?? 30_000,
+    // A server that is gone answers at once (ECONNREFUSED); one behind a dead network or a
+    // failing DNS does not: without these a request would hang instead of getting its 503.
+    connectionTimeoutMillis: 5_000,
+    query_timeout: (opts.statementTimeoutMs ?? 30_000) + 5_000,
     application_name: opts.appName ?? 'kinema',
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // An idle client losing its connection (the server restarting) must not crash the process:
+  // the pool drops it and opens a new one on the next query, which reports the outage itself.
   pool.on('error', () => {});
   return {
     pool,

@@ -8,6 +8,13 @@ export type HealthCheck = () => Promise<'ok' | 'degraded' | 'down'>;
  * away while the database answers), 503 when a component it cannot work without is down.
  */
 export function registerHealthRoute(app: HttpServer, checks: Record<string, HealthCheck>, info: Record<string, string>) {
+  // Liveness, for a supervisor deciding whether to restart the process: it answers whatever the
+  // dependencies do. Restarting every node because the database restarted would turn a blip
+  // into an outage; /health (readiness) is what takes a node out of a load balancer.
+  app.get('/health/live', {
+    schema: { tags: ['ops'], summary: 'Liveness: the process serves requests', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+  }, async () => ({ status: 'ok' as const }));
+
   app.get('/health', {
     schema: {
       tags: ['ops'],
@@ -29,6 +36,7 @@ export function registerHealthRoute(app: HttpServer, checks: Record<string, Heal
     );
     const components = Object.fromEntries(names.map((n, i) => [n, results[i]!]));
     const status = results.includes('down') ? 'down' : results.includes('degraded') ? 'degraded' : 'ok';
+    if (status === 'down') reply.header('retry-after', '5');
     return reply.status(status === 'down' ? 503 : 200).send({ status, components, ...info });
   });
 }

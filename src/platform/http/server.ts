@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { isDependencyOutage, OUTAGE_RETRY_AFTER_SEC, outageSource, type Outages } from '../outage.js';
 import type { ErrorObject } from 'ajv';
 import { createSchemaCompiler, describeValidation } from './validation.js';
 
@@ -25,6 +26,8 @@ export interface HttpServerOptions {
    * peer is the client and the header is ignored.
    */
   trustProxy?: string[];
+  /** Where requests that met an outage report it (once per outage, not once per request). */
+  outages?: Outages;
 }
 
 /** Fastify's own error codes mapped to ours, so clients see one error vocabulary. */
@@ -90,13 +93,24 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     const route = req.routeOptions.url ?? 'unmatched';
     opts.metrics.httpRequests.inc({ method: req.method, route, status: reply.statusCode });
     opts.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
-    if (reply.statusCode >= 500) req.log.warn({ status: reply.statusCode, url: req.url }, 'request failed');
+    // 503s are outages and overload, reported once by what noticed them, not once per request.
+    if (reply.statusCode >= 500 && reply.statusCode !== 503) req.log.warn({ status: reply.statusCode, url: req.url }, 'request failed');
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isAppError(err)) {
       if (err.details?.retryAfterSec) reply.header('retry-after', String(err.details.retryAfterSec));
       return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...err.details } });
+    }
+    if (isDependencyOutage(err)) {
+      // The database or object store is away: an honest, retryable answer, never a 500.
+      const source = outageSource(err);
+      opts.outages?.[source].failed(err);
+      reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SEC));
+      const what = source === 'storage' ? 'object storage' : 'database';
+      return reply.status(503).send({
+        error: { code: 'DEPENDENCY_UNAVAILABLE', message: `The ${what} is unreachable right now, so this request was not carried out. Try again in a few seconds.`, dependency: what, retryAfterSec: OUTAGE_RETRY_AFTER_SEC },
+      });
     }
     const known = describeFastifyError(err);
     if (known) return reply.status(known.status).send({ error: { code: known.code, message: known.message } });
