@@ -54,10 +54,12 @@ export const OUTAGE_RETRY_AFTER_SEC = 5;
 /** True when `err` says a disk is full (the local object store, staging or worker scratch). */
 export function isDiskFull(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 5) return false;
-  const e = err as { code?: unknown; message?: unknown; cause?: unknown };
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; details?: { stderr?: unknown } };
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return true;
   // ffmpeg reports it in its own words on stderr, which our errors quote.
-  if (typeof e.message === 'string' && /No space left on device|Disk quota exceeded/i.test(e.message)) return true;
+  const diskFullWords = /No space left on device|Disk quota exceeded/i;
+  if (typeof e.message === 'string' && diskFullWords.test(e.message)) return true;
+  if (typeof e.details?.stderr === 'string' && diskFullWords.test(e.details.stderr)) return true;
   return isDiskFull(e.cause, depth + 1);
 }
 
