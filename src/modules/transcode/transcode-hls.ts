@@ -66,9 +66,10 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
   if (!top) throw new Error('planLadder returned no rungs');
   const poster = planPoster(source.durationSec, top);
   const storyboard = planStoryboard(source.durationSec, top.width, top.height);
-  await prepareOutDir(outDir, [...plan.rungs.map((r) => r.label), AUDIO_DIR, THUMBS_DIR], source.hasAudio);
+  const subdirs = [...plan.rungs.map((r) => r.label), AUDIO_DIR, THUMBS_DIR];
+  await prepareOutDir(outDir, subdirs, source.hasAudio);
 
-  const outputDirs = [...plan.rungs.map((r) => r.label), AUDIO_DIR, THUMBS_DIR].map((sub) => join(outDir, sub));
+  const outputDirs = subdirs.map((sub) => join(outDir, sub));
   const maxBytes = opts.maxOutputBytes ?? maxOutputBytes({ durationSec: source.durationSec, hasAudio: source.hasAudio, plan, storyboard });
   await assertScratchSpace(outDir, maxBytes);
 
