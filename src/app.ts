@@ -239,7 +239,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
       queue: platform.queue, store: platform.store, catalog: services.catalog, lifecycle: services.lifecycle, retention: services.retention,
       log, metrics: platform.metrics, outages: platform.outages, concurrency: config.workerConcurrency,
       scratchDirs: { work: join(config.dataDir, 'work'), downloads: config.s3 ? downloadsDir(config) : undefined },
-      maxDurationSec: config.maxDurationSec, stallAfterSec: config.transcodeStallSec,
+      maxDurationSec: config.maxDurationSec, maxEncodeGigapixels: config.maxEncodeGigapixels, stallAfterSec: config.transcodeStallSec,
       supersededGraceSec: SUPERSEDED_GRACE_SEC,
     });
     await worker.start();

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_MAX_ENCODE_GIGAPIXELS } from './modules/transcode/index.js';
 
 /**
  * One typed, validated configuration object, read from environment variables (flags on the
@@ -35,6 +36,11 @@ export interface Config {
    */
   uploadStaging: 'disk' | 's3';
   maxDurationSec: number;
+  /**
+   * Compute budget of one upload: gigapixels decoded plus encoded over its whole ladder. Larger
+   * uploads are refused before decoding (default: 12 h of 1080p60, or 2 h of 4K60 with room).
+   */
+  maxEncodeGigapixels: number;
   workerConcurrency: number;
   /** Seconds without a heartbeat after which a transcode job's worker is presumed dead. */
   transcodeStallSec: number;
@@ -216,6 +222,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     maxUploadBytes: int(merged, 'MAX_UPLOAD_BYTES', 20 * GiB, 1),
     uploadStaging: uploadStaging(merged),
     maxDurationSec: int(merged, 'MAX_DURATION_SEC', 12 * 3600, 1),
+    maxEncodeGigapixels: int(merged, 'MAX_ENCODE_GIGAPIXELS', DEFAULT_MAX_ENCODE_GIGAPIXELS, 1),
     workerConcurrency: int(merged, 'WORKER_CONCURRENCY', Math.max(1, Math.floor(availableParallelism() / 2)), 0, 64),
     transcodeStallSec: int(merged, 'TRANSCODE_STALL_SEC', 60, 2, 3600),
     shutdownGraceSec: int(merged, 'SHUTDOWN_GRACE_SEC', 20, 1, 3600),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { tempDir } from './support/services.js';
 import { tusUpload } from './support/tus.js';
-import { makeClip } from './fixtures/media.js';
+import { ffmpeg, makeClip, makeSparseMatroska } from './fixtures/media.js';
 import { until } from './support/poll.js';
 
 
@@ -22,7 +22,8 @@ describe('upload to playable ladder', () => {
   let app: TestApp;
   let dir: string;
   before(async () => {
-    app = await startTestApp({ roles: { api: true, worker: true } });
+    // A compute budget of 1 gigapixel: far above every clip here but the one that tests it.
+    app = await startTestApp({ roles: { api: true, worker: true }, env: { MAX_ENCODE_GIGAPIXELS: '1' } });
     dir = await tempDir('kinema-pipeline-');
   });
   after(() => app.close());
@@ -99,5 +100,25 @@ describe('upload to playable ladder', () => {
     const video = await uploadAndWait(fake, u.token, 'playlist');
     assert.equal(video.status, 'failed');
     assert.match(video.failureReason, /not a video/i);
+  });
+
+  test('a few-kB Matroska that claims 2 hours with 3 frames fails for good, saying why, with nothing encoded', async () => {
+    const u = await signUp(app, 'sparse');
+    const video = await uploadAndWait(await makeSparseMatroska(dir), u.token, 'sparse');
+    assert.equal(video.status, 'failed');
+    assert.match(video.failureReason, /says it lasts 2 h 0 min but holds only 3 frames/);
+    assert.equal(video.failureRetryable, false);
+    assert.deepEqual(await app.platform.store.list(`media/${video.id}/`), []);
+  });
+
+  test('an upload needing more than MAX_ENCODE_GIGAPIXELS fails, saying what the site allows', async () => {
+    const u = await signUp(app, 'budget');
+    // 7 s of 1080p30 with its 4-rung ladder: 1.2 gigapixels of work.
+    const clip = join(dir, 'grey-1080p.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'color=c=gray:size=1920x1080:rate=30:duration=7', '-c:v', 'libx264', '-preset', 'ultrafast', clip]);
+    const video = await uploadAndWait(clip, u.token, 'budget');
+    assert.equal(video.status, 'failed');
+    assert.match(video.failureReason, /needs 1\.2 gigapixels of encoding; this site allows 1 per upload/);
+    assert.equal(video.failureRetryable, false);
   });
 });

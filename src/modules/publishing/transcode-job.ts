@@ -24,6 +24,8 @@ export interface TranscodeJobDeps {
   /** Scratch space for ladders being built (local disk, even when the store is S3). */
   workDir: string;
   maxDurationSec: number;
+  /** Compute budget of one upload, gigapixels decoded + encoded (`MAX_ENCODE_GIGAPIXELS`; default the transcode module's). */
+  maxEncodeGigapixels?: number;
   /** How often progress reaches the database (and so the API): at most this many ms apart. */
   progressEveryMs?: number;
   /** A heartbeat is written at least this often even when progress did not move. */
@@ -127,6 +129,7 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
       const out = await deps.store.withLocalFile(originalKey(videoId), (path) =>
         transcodeFile(path, join(scratch, 'out'), {
           maxDurationSec: deps.maxDurationSec,
+          maxEncodeGigapixels: deps.maxEncodeGigapixels,
           signal: abort.signal,
           log,
           // Encoding is most of the work; uploading the ladder is the last few percent.

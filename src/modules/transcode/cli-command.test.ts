@@ -60,6 +60,17 @@ describe('kinema transcode', () => {
     assert.match(stderr.text(), /\[INPUT_TOO_LONG\]/);
   });
 
+  test('returns 3 when the ladder needs more than --max-encode-gigapixels', async () => {
+    const clip = await makeClip(dir, { durationSec: 2, name: 'budget.mp4' });
+    const stderr = capture();
+    const code = await runTranscodeCommand([clip, '--out', join(dir, 'budget'), '--max-encode-gigapixels', '0.001'], {
+      stdout: capture().stream,
+      stderr: stderr.stream,
+    });
+    assert.equal(code, 3);
+    assert.match(stderr.text(), /this site allows 0\.001 per upload .*\[INPUT_OVER_BUDGET\]/);
+  });
+
   test('returns 2 with one line saying what to do when --out is missing', async () => {
     const stderr = capture();
     assert.equal(await runTranscodeCommand(['in.mp4'], { stderr: stderr.stream }), 2);

@@ -4,6 +4,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseCommandArgs, UsageError } from '
 import { isAppError } from '../../platform/errors.js';
 import { isPermanentFailure } from './input-errors.js';
 import { openOutputDir, OutputDirRefused, type OutputDir } from './output-dir.js';
+import { DEFAULT_MAX_ENCODE_GIGAPIXELS } from './encode-limits.js';
 import { createProgressBar, type ProgressBar } from './progress-bar.js';
 import { transcodeFile } from './transcode-file.js';
 import { DEFAULT_MAX_DURATION_SEC } from './validate.js';
@@ -11,7 +12,7 @@ import { DEFAULT_MAX_DURATION_SEC } from './validate.js';
 /** The input was refused (not a video, too long, …): retrying the same file will not help. */
 export const EXIT_REJECTED = 3;
 
-export const TRANSCODE_HELP = `Usage: kinema transcode INPUT --out DIR [--max-duration SEC] [--force]
+export const TRANSCODE_HELP = `Usage: kinema transcode INPUT --out DIR [--max-duration SEC] [--max-encode-gigapixels N] [--force]
 
 Validates INPUT as the worker does, then transcodes it to an HLS ladder in DIR (master.m3u8 at
 the top, one folder per rung), with a progress bar on stderr and a summary on stdout.
@@ -19,6 +20,9 @@ the top, one folder per rung), with a progress bar on stderr and a summary on st
   -o, --out DIR           where the ladder goes: a new or empty directory
       --force             DIR holds an earlier ladder: replace it (only once the new one is complete)
       --max-duration SEC  refuse longer videos (default ${DEFAULT_MAX_DURATION_SEC})
+      --max-encode-gigapixels N
+                          refuse videos whose ladder needs more work: pixels decoded + encoded
+                          (default ${DEFAULT_MAX_ENCODE_GIGAPIXELS}, as MAX_ENCODE_GIGAPIXELS)
   -h, --help              this text
 
 Exit codes: 0 done, 1 transcoding failed, 2 bad usage (nothing done), 3 the input was refused.`;
@@ -42,11 +46,12 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
   let outDir: string;
   let output: OutputDir;
   let maxDurationSec: number;
+  let maxEncodeGigapixels: number;
   try {
     const { values, positionals } = parseCommandArgs(
       'transcode',
       argv,
-      { out: { type: 'string', short: 'o' }, 'max-duration': { type: 'string' }, force: { type: 'boolean' } },
+      { out: { type: 'string', short: 'o' }, 'max-duration': { type: 'string' }, 'max-encode-gigapixels': { type: 'string' }, force: { type: 'boolean' } },
       { positionals: true },
     );
     if (values.help) {
@@ -58,6 +63,10 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
     if (!values.out) throw new UsageError('transcode', 'say where the ladder goes with --out DIR');
     maxDurationSec = Number(values['max-duration'] ?? DEFAULT_MAX_DURATION_SEC);
     if (!(maxDurationSec > 0)) throw new UsageError('transcode', `--max-duration must be a number of seconds above 0, got "${values['max-duration']}"`);
+    maxEncodeGigapixels = Number(values['max-encode-gigapixels'] ?? DEFAULT_MAX_ENCODE_GIGAPIXELS);
+    if (!(maxEncodeGigapixels > 0)) {
+      throw new UsageError('transcode', `--max-encode-gigapixels must be a number above 0, got "${values['max-encode-gigapixels']}"`);
+    }
     input = positionals[0]!;
     outDir = values.out;
     const inputStat = await stat(input).catch(() => undefined);
@@ -76,6 +85,7 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
   try {
     const out = await transcodeFile(resolve(input), resolve(output.stagingDir), {
       maxDurationSec,
+      maxEncodeGigapixels,
       onPlanned: (source, plan) => {
         stderr.write(
           `${input}: ${source.width}x${source.height} ${source.frameRate.fps.toFixed(2)} fps, ` +

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  assertWithinComputeBudget,
+  DEFAULT_MAX_ENCODE_GIGAPIXELS,
   encodeTimedOut,
+  encodeWorkPixels,
   encodeTimeLimitSec,
   formatSpan,
   HEAVIEST_LEGAL_SOURCE,
@@ -55,6 +58,31 @@ describe('encodeTimeLimitSec', () => {
     const fourK60 = { width: 3840, height: 2160, frameRate: { num: 60, den: 1, fps: 60 }, isHdr: false };
     assert.ok(longestEncodeTimeLimitSec(12 * 3600, fourK60) > 24 * 3600, 'a 12 h 4K60 encode may take more than a day');
     assert.ok(longestEncodeTimeLimitSec(3600, fourK60) < longestEncodeTimeLimitSec(12 * 3600, fourK60));
+  });
+});
+
+describe('compute budget', () => {
+  const within = (s: EncodeWorkSource, max?: number) => assertWithinComputeBudget(s, planLadder(s), max);
+
+  test('the default holds a 2-hour 4K60 film and a 12-hour 1080p60 stream, not 12 hours of 4K60', () => {
+    const fourK60 = source({ width: 3840, height: 2160, fps: 60, durationSec: 2 * 3600 });
+    assert.equal(Math.round(encodeWorkPixels(fourK60, planLadder(fourK60)) / 1e9), 8737);
+    assert.doesNotThrow(() => within(fourK60));
+    assert.doesNotThrow(() => within(source({ fps: 60, durationSec: 12 * 3600 })));
+    assert.throws(() => within(source({ width: 3840, height: 2160, fps: 60, durationSec: 12 * 3600 })), (err: unknown) => {
+      assert.ok(isPermanentFailure(err));
+      assert.equal(err.code, 'INPUT_OVER_BUDGET');
+      assert.match(err.message, /3840x2160 at 60 fps for 12 h\) needs 52422 gigapixels of encoding; this site allows 15000 per upload \(about 24 h 20 min of 1080p at 30 fps\)/);
+      return true;
+    });
+  });
+
+  test('the setting moves the line, and the largest job it admits still has a time limit that lets it finish', () => {
+    assert.throws(() => within(source({ durationSec: 3600 }), 500), /allows 500 per upload/);
+    assert.doesNotThrow(() => within(source({ durationSec: 3600 }), 1000));
+    const largest = source({ width: 3840, height: 2160, fps: 60, durationSec: 3.4 * 3600 });
+    assert.doesNotThrow(() => within(largest, DEFAULT_MAX_ENCODE_GIGAPIXELS));
+    assert.ok(limit(largest) > encodeWorkPixels(largest, planLadder(largest)) / 1e8, 'at 100 Mpx/s, well above the floor, it finishes in time');
   });
 });
 

@@ -1,4 +1,5 @@
 import { AppError } from '../../platform/errors.js';
+import { inputError } from './input-errors.js';
 import { planLadder } from './ladder.js';
 import type { LadderPlan, ValidatedSource } from './types.js';
 import { DEFAULT_MAX_DURATION_SEC, MAX_HEIGHT, MAX_WIDTH } from './validate.js';
@@ -38,10 +39,64 @@ export type EncodeWorkSource = Pick<ValidatedSource, 'durationSec' | 'width' | '
  * @example encodeTimeLimitSec(source, planLadder(source)) // 10 min of 1080p30: 13 446 s (3.7 h)
  */
 export function encodeTimeLimitSec(source: EncodeWorkSource, plan: LadderPlan): number {
+  const workSec = encodeWorkPixels(source, plan) / FLOOR_PIXELS_PER_SEC;
+  return Math.ceil(MIN_ENCODE_TIME_LIMIT_SEC + workSec * (source.isHdr ? HDR_FACTOR : 1));
+}
+
+/**
+ * The work of one encode, in pixels: every source frame decoded (display size x frame rate x
+ * duration) plus every frame of every rung encoded. The one measure behind both the time limit
+ * and the compute budget.
+ *
+ * @example encodeWorkPixels(source, planLadder(source)) / 1e9 // 2 h of 4K60: 8 737 gigapixels
+ */
+export function encodeWorkPixels(source: Omit<EncodeWorkSource, 'isHdr'>, plan: LadderPlan): number {
   const decodedPerSec = source.width * source.height * source.frameRate.fps;
   const encodedPerSec = plan.rungs.reduce((sum, r) => sum + r.width * r.height * r.frameRate.fps, 0);
-  const workSec = ((decodedPerSec + encodedPerSec) * source.durationSec) / FLOOR_PIXELS_PER_SEC;
-  return Math.ceil(MIN_ENCODE_TIME_LIMIT_SEC + workSec * (source.isHdr ? HDR_FACTOR : 1));
+  return (decodedPerSec + encodedPerSec) * source.durationSec;
+}
+
+/**
+ * Default compute budget of one upload, in gigapixels of `encodeWorkPixels` (setting
+ * MAX_ENCODE_GIGAPIXELS). 15 000 holds a 12-hour 1080p60 recording (14 798: the longest gaming
+ * stream YouTube takes at the resolution most are streamed at) and so also a 2-hour 4K60 film
+ * (8 737), or 3.4 hours of 4K60. YouTube takes uploads of up to 12 hours (or 256 GB) at up to 8K:
+ * 12 hours of 8K60 is 201 853 gigapixels, 13x this; a site with the machines for it raises the
+ * setting. At the slowest speed the time limit assumes, the
+ * largest budget job may take 600 s + 15e12 / 8e6 px/s ≈ 22 days; on one free modern core, ~2 days.
+ */
+export const DEFAULT_MAX_ENCODE_GIGAPIXELS = 15_000;
+
+/**
+ * Refuse a source whose ladder would cost more than `maxGigapixels` of work (INPUT_OVER_BUDGET),
+ * before a single frame is decoded.
+ *
+ * @example assertWithinComputeBudget(source, planLadder(source), config.maxEncodeGigapixels);
+ */
+export function assertWithinComputeBudget(
+  source: Omit<EncodeWorkSource, 'isHdr'>,
+  plan: LadderPlan,
+  maxGigapixels: number = DEFAULT_MAX_ENCODE_GIGAPIXELS,
+): void {
+  const gigapixels = encodeWorkPixels(source, plan) / 1e9;
+  if (gigapixels <= maxGigapixels) return;
+  const fps = Math.round(source.frameRate.fps * 100) / 100;
+  throw inputError(
+    'INPUT_OVER_BUDGET',
+    `The video (${source.width}x${source.height} at ${fps} fps for ${formatSpan(source.durationSec)}) needs ` +
+      `${formatGigapixels(gigapixels)} gigapixels of encoding; this site allows ${maxGigapixels} per upload ` +
+      `(${budgetExample(maxGigapixels)}). Lower its resolution or frame rate, or split it into parts.`,
+    { gigapixels: Math.ceil(gigapixels), maxGigapixels },
+  );
+}
+
+const formatGigapixels = (gp: number) => (gp < 10 ? String(Number(gp.toPrecision(2))) : String(Math.ceil(gp)));
+
+/** What a budget means in footage a person knows: hours of 1080p30. */
+function budgetExample(maxGigapixels: number): string {
+  const hd30 = { width: 1920, height: 1080, frameRate: { num: 30, den: 1, fps: 30 } };
+  const perSec = encodeWorkPixels({ ...hd30, durationSec: 1 }, planLadder(hd30)) / 1e9;
+  return `about ${formatSpan(maxGigapixels / perSec)} of 1080p at 30 fps`;
 }
 
 /**

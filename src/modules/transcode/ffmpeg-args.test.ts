@@ -69,6 +69,13 @@ describe('buildTranscodeArgs', () => {
     assert.deepEqual(scaleParents(planLadder({ ...source, width: 1280, height: 720 })), [-1, 0, 0, 2]);
   });
 
+  test('video and audio stop at the validated duration, so no late timestamp is filled up to', () => {
+    const a = args({ durationSec: 12.5 });
+    assert.match(after(a, '-filter_complex') ?? '', /^\[0:0\]fps=30\/1,trim=end=12\.5,split=/);
+    const audio = a.indexOf('0:a:0');
+    assert.equal(a[a.indexOf('-t', audio) + 1], '12.5');
+  });
+
   test('no audio output for a silent source', () => {
     assert.equal(args({ hasAudio: false }).includes('0:a:0'), false);
     assert.equal(args().includes('0:a:0'), true);

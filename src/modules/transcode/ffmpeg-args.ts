@@ -84,6 +84,12 @@ export function preFilters(source: ValidatedSource, plan: LadderPlan): string[] 
   // Constant frame rate for every rung: phones record VFR, and fixed-GOP keyframe alignment
   // across rungs needs identical frame timing.
   filters.push(`fps=${rate.num}/${rate.den}`);
+  // fps fills every gap up to the last frame's timestamp, whatever the container's duration said:
+  // one frame stamped an hour late (a Matroska Duration edited to 2 s) would be an hour of copies.
+  // Cut at the validated duration, which the frame count and compute budget were checked against.
+  // (Here rather than an input `-t`: the fps filter still fills up to the frame a trimmed input
+  // stops at. An output `-t` on every output would do, this covers all of them once.)
+  filters.push(`trim=end=${source.durationSec}`);
   return filters;
 }
 
@@ -156,9 +162,11 @@ export function rungOutputArgs(rung: LadderRung, index: number, plan: LadderPlan
   ];
 }
 
-export function audioOutputArgs(plan: LadderPlan, outDir: string): string[] {
+export function audioOutputArgs(source: ValidatedSource, plan: LadderPlan, outDir: string): string[] {
   return [
     '-map', '0:a:0', '-vn',
+    // Audio stops where the video is cut (see preFilters), whatever its timestamps say.
+    '-t', String(source.durationSec),
     // AAC-LC stereo 48 kHz: the one audio format every HLS player decodes.
     '-c:a', 'aac', '-b:a', `${plan.audioBitrateKbps}k`, '-ac', '2', '-ar', '48000',
     ...hlsArgs(join(outDir, AUDIO_DIR), plan.segmentSec),
@@ -194,7 +202,7 @@ export function buildTranscodeArgs(input: TranscodeArgsInput): string[] {
     ...inputArgs(input.inputPath, input.source),
     '-filter_complex', filterGraph(input),
     ...input.plan.rungs.flatMap((r, i) => rungOutputArgs(r, i, input.plan, input.outDir, tuning)),
-    ...(input.source.hasAudio ? audioOutputArgs(input.plan, input.outDir) : []),
+    ...(input.source.hasAudio ? audioOutputArgs(input.source, input.plan, input.outDir) : []),
     '-map', '[poster]', ...STILL_OUTPUT_ARGS, '-q:v', '3', join(input.outDir, POSTER_FILE),
     '-map', '[story]', ...STILL_OUTPUT_ARGS, '-q:v', '5', join(input.outDir, STORYBOARD_IMAGE),
     '-progress', 'pipe:1', '-stats_period', String(PROGRESS_PERIOD_SEC), '-nostats',

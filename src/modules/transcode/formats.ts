@@ -11,8 +11,8 @@
  *
  * Not accepted, on purpose: `hls`, `dash`, `concat` and `image2` open other files or URLs named
  * inside the upload; raw image formats (`png_pipe`, `jpeg_pipe`, …) are not videos.
- * `asf` (WMV) and `ogg` (Theora) are accepted: old but real camera and screen-recorder formats
- * whose demuxers never follow references.
+ * `asf` (WMV), `ogg` (Theora) and `dv` are accepted: old but real camera and screen-recorder
+ * formats whose demuxers never follow references.
  */
 export const ACCEPTED_CONTAINERS: Readonly<Record<string, string>> = {
   'mov,mp4,m4a,3gp,3g2,mj2': 'mov',
@@ -23,6 +23,8 @@ export const ACCEPTED_CONTAINERS: Readonly<Record<string, string>> = {
   mpeg: 'mpeg',
   asf: 'asf',
   ogg: 'ogg',
+  // Raw DV as MiniDV camcorders and capture tools (dvgrab) write it: fixed-size frames, no index.
+  dv: 'dv',
 };
 
 /**
@@ -45,6 +47,9 @@ export const PROBE_FORMAT_WHITELIST = [
 export const ACCEPTED_VIDEO_CODECS = new Set([
   'h264', 'hevc', 'vp8', 'vp9', 'av1', 'mpeg4', 'mpeg2video', 'mpeg1video', 'prores',
   'theora', 'dnxhd', 'mjpeg', 'vc1', 'wmv3', 'h263', 'flv1', 'msmpeg4v3',
+  // Camcorder and editing intermediates: DV (MiniDV, DVCPRO) and GoPro CineForm (`cfhd`).
+  // DNxHD/DNxHR report `dnxhd`, every ProRes flavour (4444 with alpha too) `prores`.
+  'dvvideo', 'cfhd',
 ]);
 
 /** Human names for the error message when the detected format is not a video container. */

@@ -11,6 +11,7 @@ export { transcodeToHls, type TranscodeInput, type TranscodeOptions } from './tr
 export { transcodeFile, type TranscodeFileOptions } from './transcode-file.js';
 export {
   encodeTimeLimitSec,
+  DEFAULT_MAX_ENCODE_GIGAPIXELS,
   longestEncodeTimeLimitSec,
   HEAVIEST_LEGAL_SOURCE,
   type EncodeWorkSource,

@@ -12,6 +12,8 @@ export const INPUT_ERROR_CODES = [
   'INPUT_CORRUPT',
   'INPUT_TOO_LONG',
   'INPUT_RESOLUTION_TOO_LARGE',
+  'INPUT_SPARSE_FRAMES',
+  'INPUT_OVER_BUDGET',
 ] as const;
 
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
@@ -39,12 +41,22 @@ export const corruptInput = (why: string) =>
   );
 
 /**
- * True when retrying cannot help: the input itself was refused. Anything else (ffmpeg crashed,
- * disk full, the worker was killed, a probe timed out on a busy machine, an encode ran past its
- * time limit: TRANSCODE_TIMEOUT) may succeed next time.
+ * Failures found while encoding that the same bytes would meet again: the encode wrote more than
+ * its ladder can hold (see output-size.ts). Retrying would only spend the compute three times.
+ */
+const PERMANENT_ENCODE_CODES = ['TRANSCODE_OUTPUT_TOO_LARGE'];
+
+/**
+ * True when retrying cannot help: the input itself was refused, or encoding it ran into a bound
+ * the same bytes would hit again. Anything else (ffmpeg crashed, scratch disk full, the worker
+ * was killed, a probe timed out on a busy machine, an encode ran past its time limit:
+ * TRANSCODE_TIMEOUT) may succeed next time.
  *
  * @example if (isPermanentFailure(err)) await markFailed(job, err.message); else throw err;
  */
 export function isPermanentFailure(err: unknown): err is AppError {
-  return err instanceof AppError && (INPUT_ERROR_CODES as readonly string[]).includes(err.code);
+  return (
+    err instanceof AppError &&
+    ((INPUT_ERROR_CODES as readonly string[]).includes(err.code) || PERMANENT_ENCODE_CODES.includes(err.code))
+  );
 }

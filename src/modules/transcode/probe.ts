@@ -5,7 +5,7 @@ import { PROBE_FORMAT_WHITELIST } from './formats.js';
 import { corruptInput, emptyInput, notAVideo } from './input-errors.js';
 import { runProcess } from './run-process.js';
 import { classifyHead, looksLikeIsoBmff, readHead } from './sniff.js';
-import type { ProbeResult } from './types.js';
+import type { ProbeResult, ValidatedSource } from './types.js';
 
 export interface ProbeOptions {
   /** Hard limit for ffprobe; it is killed after this (default 30 s). */
@@ -87,4 +87,53 @@ function classifyProbeFailure(stderr: string, head: Buffer): AppError {
 /** Drop the `file:/tmp/...: ` prefix (server paths are not the creator's business). */
 function summarize(line: string): string {
   return line.replace(/^.*?:\s(?=[A-Z])/, '').replace(/^\[[^\]]*\]\s*/, '').slice(0, 160);
+}
+
+/**
+ * Reading speed assumed for counting frames: the count reads the whole file (demuxing only, no
+ * decoding), so its timeout follows the file size. 10 MB/s is far below any local disk.
+ */
+const COUNT_BYTES_PER_SEC = 10_000_000;
+
+/**
+ * How many frames the video track really holds, so that a declared duration can be checked
+ * against them (`assertFramesBacked`). MP4/MOV say it in their sample index (`nb_frames`), which
+ * is also what the demuxer will play; other containers (Matroska, AVI, MPEG-TS, …) either do not
+ * say or could say anything, so their packets are counted with ffprobe `-count_packets`: the
+ * whole file is demuxed, with the same protocol and demuxer restrictions as the transcode.
+ *
+ * @example assertFramesBacked(source, await countVideoFrames(path, source, probe));
+ */
+export async function countVideoFrames(
+  path: string,
+  source: Pick<ValidatedSource, 'formatName' | 'videoStreamIndex'>,
+  probe: ProbeResult,
+  opts: ProbeOptions = {},
+): Promise<number> {
+  const declared = Number(probe.streams.find((s) => s.index === source.videoStreamIndex)?.nb_frames);
+  if (source.formatName === 'mov' && Number.isInteger(declared) && declared > 0) return declared;
+
+  const { size } = await stat(path);
+  const timeoutMs = (opts.timeoutMs ?? 30_000) + Math.ceil((size / COUNT_BYTES_PER_SEC) * 1000);
+  const args = [
+    '-v', 'error', '-hide_banner',
+    '-protocol_whitelist', 'file', '-f', source.formatName,
+    '-select_streams', String(source.videoStreamIndex), '-count_packets',
+    '-show_entries', 'stream=nb_read_packets', '-print_format', 'json',
+    fileUrl(path),
+  ];
+  const run = await runProcess('ffprobe', args, { timeoutMs, signal: opts.signal, maxStdoutBytes: 64 * 1024 });
+  if (run.aborted) throw new AppError('TRANSCODE_ABORTED', 503, 'The transcode was cancelled before it finished.');
+  if (run.timedOut) {
+    throw new AppError('INPUT_PROBE_TIMEOUT', 422, `Counting the frames took longer than ${Math.round(timeoutMs / 1000)} s; try again later.`);
+  }
+  let count = NaN;
+  try {
+    const parsed = JSON.parse(run.stdout) as { streams?: Array<{ nb_read_packets?: string }> };
+    count = Number(parsed.streams?.[0]?.nb_read_packets);
+  } catch {
+    // Falls through to the corrupt-input error below.
+  }
+  if (run.exitCode !== 0 || !Number.isInteger(count)) throw corruptInput(summarize(run.stderrTail.trim().split('\n').pop() ?? '') || 'its frames could not be counted');
+  return count;
 }

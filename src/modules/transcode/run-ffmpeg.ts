@@ -2,7 +2,8 @@ import type { Logger } from '../../platform/log.js';
 import { AppError } from '../../platform/errors.js';
 import { encodeTimedOut } from './encode-limits.js';
 import { corruptInput } from './input-errors.js';
-import { runProcess } from './run-process.js';
+import { outputTooLarge, watchOutputSize } from './output-size.js';
+import { runProcess, type RunResult } from './run-process.js';
 
 /**
  * Runs the transcode ffmpeg process: turns `-progress pipe:1` into percent callbacks, an
@@ -18,6 +19,11 @@ export interface RunFfmpegOptions {
   signal?: AbortSignal;
   /** Kill ffmpeg and reject with TRANSCODE_TIMEOUT after this many seconds (no limit if omitted). */
   timeLimitSec?: number;
+  /**
+   * Kill ffmpeg and reject with TRANSCODE_OUTPUT_TOO_LARGE once the files under `dirs` pass
+   * `maxBytes` (checked every `checkEveryMs`, default 2 s, and once more after ffmpeg exits).
+   */
+  outputLimit?: { dirs: string[]; maxBytes: number; checkEveryMs?: number };
   log?: Logger;
 }
 
@@ -29,8 +35,9 @@ export interface FfmpegRunStats {
 
 /**
  * Run ffmpeg with the given arguments (which must include `-progress pipe:1`). Resolves when it
- * exits 0. Rejects with TRANSCODE_ABORTED when `signal` fires and TRANSCODE_TIMEOUT (retryable)
- * when it runs past `timeLimitSec` (ffmpeg is SIGKILLed first in both cases), with INPUT_CORRUPT
+ * exits 0. Rejects with TRANSCODE_ABORTED when `signal` fires, TRANSCODE_TIMEOUT (retryable)
+ * when it runs past `timeLimitSec` and TRANSCODE_OUTPUT_TOO_LARGE (permanent) when it writes more
+ * than `outputLimit` (ffmpeg is SIGKILLed first in these cases), with INPUT_CORRUPT
  * when ffmpeg blames the input, else with TRANSCODE_FAILED (retryable).
  *
  * @example await runFfmpeg(args, { durationSec: 12.5, onProgress: (p) => console.log(p) });
@@ -42,7 +49,26 @@ export async function runFfmpeg(args: string[], opts: RunFfmpegOptions): Promise
     throw new RangeError(`timeLimitSec must be a positive number of seconds, got ${opts.timeLimitSec}`);
   }
   const timeoutMs = opts.timeLimitSec === undefined ? undefined : opts.timeLimitSec * 1000;
-  const run = await runProcess('ffmpeg', args, { signal: opts.signal, timeoutMs, onStdoutLine: progress.onLine });
+  const limit = opts.outputLimit;
+  const overflow = new AbortController();
+  let overflowBytes = 0;
+  const watch = limit && watchOutputSize(limit.dirs, limit.maxBytes, (bytes) => ((overflowBytes = bytes), overflow.abort()), limit.checkEveryMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, overflow.signal]) : overflow.signal;
+  let run: RunResult;
+  try {
+    run = await runProcess('ffmpeg', args, { signal, timeoutMs, onStdoutLine: progress.onLine });
+  } finally {
+    watch?.stop();
+  }
+  // A run that ended between two checks is measured once more, so no encode escapes the bound.
+  if (limit && watch && !overflow.signal.aborted && !run.aborted) {
+    const bytes = await watch.measure();
+    if (bytes > limit.maxBytes) overflowBytes = bytes;
+  }
+  if (limit && overflowBytes > 0) {
+    opts.log?.error({ maxBytes: limit.maxBytes, writtenBytes: overflowBytes, outTimeSec: progress.outTimeSec() }, 'ffmpeg wrote more than the ladder can hold');
+    throw outputTooLarge(limit.maxBytes, overflowBytes, opts.durationSec);
+  }
   if (run.aborted) {
     throw new AppError('TRANSCODE_ABORTED', 503, 'The transcode was cancelled before it finished.');
   }

@@ -1,20 +1,24 @@
 import type { Logger } from '../../platform/log.js';
+import { assertWithinComputeBudget } from './encode-limits.js';
 import { planLadder } from './ladder.js';
-import { probeMedia } from './probe.js';
+import { countVideoFrames, probeMedia } from './probe.js';
 import { transcodeToHls, type TranscodeOptions } from './transcode-hls.js';
 import type { HlsOutput, LadderPlan, SourceLimits, ValidatedSource } from './types.js';
-import { validateSource } from './validate.js';
+import { assertFramesBacked, validateSource } from './validate.js';
 
 export interface TranscodeFileOptions extends Omit<TranscodeOptions, 'plan'>, SourceLimits {
-  /** ffprobe hard timeout (default 30 s). */
+  /** ffprobe hard timeout (default 30 s; counting frames gets this plus time for the file's size). */
   probeTimeoutMs?: number;
+  /** Compute budget of this upload, gigapixels decoded + encoded (default DEFAULT_MAX_ENCODE_GIGAPIXELS). */
+  maxEncodeGigapixels?: number;
   /** Called once validation passed and the ladder is planned, before encoding starts. */
   onPlanned?: (source: ValidatedSource, plan: LadderPlan) => void;
   log?: Logger;
 }
 
 /**
- * The whole pipeline for one upload: probe → validate → plan → transcode. Used by the worker's
+ * The whole pipeline for one upload: probe → validate → count frames → plan → check the compute
+ * budget → transcode. Used by the worker's
  * job handler and by `kinema transcode`. Refused inputs throw a 422 AppError for which
  * `isPermanentFailure(err)` is true (do not retry); anything else may be retried.
  *
@@ -24,7 +28,9 @@ export interface TranscodeFileOptions extends Omit<TranscodeOptions, 'plan'>, So
 export async function transcodeFile(inputPath: string, outDir: string, opts: TranscodeFileOptions = {}): Promise<HlsOutput> {
   const probe = await probeMedia(inputPath, { timeoutMs: opts.probeTimeoutMs, signal: opts.signal });
   const source = validateSource(probe, { maxDurationSec: opts.maxDurationSec });
+  assertFramesBacked(source, await countVideoFrames(inputPath, source, probe, { timeoutMs: opts.probeTimeoutMs, signal: opts.signal }));
   const plan = planLadder(source);
+  assertWithinComputeBudget(source, plan, opts.maxEncodeGigapixels);
   opts.log?.info({ source, rungs: plan.rungs.map((r) => `${r.label} ${r.width}x${r.height}`) }, 'source accepted');
   opts.onPlanned?.(source, plan);
   return transcodeToHls({ path: inputPath, source }, outDir, { ...opts, plan });

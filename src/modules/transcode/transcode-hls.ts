@@ -12,6 +12,7 @@ import {
   renderMasterPlaylist,
   type MasterVariant,
 } from './master-playlist.js';
+import { assertScratchSpace, maxOutputBytes } from './output-size.js';
 import { runFfmpeg } from './run-ffmpeg.js';
 import { planPoster, planStoryboard, storyboardVtt } from './thumbnails.js';
 import { AUDIO_DIR, INIT_SEGMENT, MASTER_PLAYLIST, POSTER_FILE, rungPlaylist, STORYBOARD_IMAGE, STORYBOARD_VTT, THUMBS_DIR } from '../media-layout/index.js';
@@ -30,6 +31,12 @@ export interface TranscodeOptions {
    * TRANSCODE_TIMEOUT (retryable). Default `encodeTimeLimitSec(source, plan)`.
    */
   timeLimitSec?: number;
+  /**
+   * The most the ladder may write: refused up front when the output disk has less free, ffmpeg
+   * killed (TRANSCODE_OUTPUT_TOO_LARGE, permanent) when it writes more. Default `maxOutputBytes`
+   * of the plan (bitrate ceilings x duration, with margin).
+   */
+  maxOutputBytes?: number;
   log?: Logger;
   /** Override the ladder (default `planLadder(source)`). */
   plan?: LadderPlan;
@@ -59,12 +66,24 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
   if (!top) throw new Error('planLadder returned no rungs');
   const poster = planPoster(source.durationSec, top);
   const storyboard = planStoryboard(source.durationSec, top.width, top.height);
-  await prepareOutDir(outDir, [...plan.rungs.map((r) => r.label), AUDIO_DIR, THUMBS_DIR], source.hasAudio);
+  const subdirs = [...plan.rungs.map((r) => r.label), AUDIO_DIR, THUMBS_DIR];
+  await prepareOutDir(outDir, subdirs, source.hasAudio);
+
+  const outputDirs = subdirs.map((sub) => join(outDir, sub));
+  const maxBytes = opts.maxOutputBytes ?? maxOutputBytes({ durationSec: source.durationSec, hasAudio: source.hasAudio, plan, storyboard });
+  await assertScratchSpace(outDir, maxBytes);
 
   const args = buildTranscodeArgs({ inputPath: input.path, source, plan, outDir, poster, storyboard, tuning: opts.tuning });
   const timeLimitSec = opts.timeLimitSec ?? encodeTimeLimitSec(source, plan);
-  opts.log?.info({ rungs: plan.rungs.map((r) => r.label), durationSec: source.durationSec, timeLimitSec }, 'transcode start');
-  await runFfmpeg(args, { durationSec: source.durationSec, onProgress: opts.onProgress, signal: opts.signal, timeLimitSec, log: opts.log });
+  opts.log?.info({ rungs: plan.rungs.map((r) => r.label), durationSec: source.durationSec, timeLimitSec, maxOutputBytes: maxBytes }, 'transcode start');
+  await runFfmpeg(args, {
+    durationSec: source.durationSec,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    timeLimitSec,
+    outputLimit: { dirs: outputDirs, maxBytes },
+    log: opts.log,
+  });
 
   const audio = source.hasAudio ? await measureMediaPlaylist(join(outDir, rungPlaylist(AUDIO_DIR))) : undefined;
   const renditions: Rendition[] = [];

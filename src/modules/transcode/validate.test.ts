@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { isPermanentFailure } from './input-errors.js';
 import { classifyHead } from './sniff.js';
 import type { ProbeResult, ProbeStream } from './types.js';
-import { validateSource } from './validate.js';
+import { assertFramesBacked, validateSource } from './validate.js';
 
 const video = (over: Partial<ProbeStream> = {}): ProbeStream => ({
   index: 0,
@@ -94,6 +94,52 @@ describe('validateSource', () => {
     rejects(probe([video()], { duration: String(13 * 3600) }), 'INPUT_TOO_LONG');
     rejects(probe([video()]), 'INPUT_TOO_LONG', { maxDurationSec: 5 });
     assert.doesNotThrow(() => validateSource(probe([video({ width: 4320, height: 7680 })])));
+  });
+});
+
+describe('validateSource: the size that is encoded', () => {
+  test('the 8K limit applies to the display size after the sample aspect ratio', () => {
+    // 7680x4320 with 4:1 pixels would plan a 30720-wide rung.
+    rejects(probe([video({ width: 7680, height: 4320, sample_aspect_ratio: '4:1' })]), 'INPUT_RESOLUTION_TOO_LARGE');
+    rejects(probe([video({ width: 2048, height: 256, sample_aspect_ratio: '4:1' })]), 'INPUT_RESOLUTION_TOO_LARGE');
+    assert.throws(() => validateSource(probe([video({ width: 2048, height: 256, sample_aspect_ratio: '4:1' })])), /plays at 8192x256/);
+    // Rotated: the same stretched frame turned upright is just as large.
+    rejects(probe([video({ width: 2048, height: 4320, sample_aspect_ratio: '4:1', tags: { rotate: '90' } })]), 'INPUT_RESOLUTION_TOO_LARGE');
+    // Narrow pixels make a frame smaller, and real anamorphic video stays well inside.
+    assert.deepEqual(
+      [validateSource(probe([video({ width: 7680, height: 4320, sample_aspect_ratio: '1:4' })])).width, validateSource(probe([video({ width: 1920, height: 1080, sample_aspect_ratio: '4:3' })])).width],
+      [1920, 2560],
+    );
+    assert.equal(validateSource(probe([video({ width: 1920, height: 1080, sample_aspect_ratio: '4:1' })])).width, 7680);
+  });
+});
+
+describe('assertFramesBacked', () => {
+  const at = (fps: number, durationSec: number) => ({ durationSec, frameRate: { num: fps, den: 1, fps } });
+  const sparse = (source: ReturnType<typeof at>, frames: number) =>
+    assert.throws(() => assertFramesBacked(source, frames), (err: unknown) => {
+      assert.ok(isPermanentFailure(err));
+      assert.equal(err.code, 'INPUT_SPARSE_FRAMES');
+      return true;
+    });
+
+  test('refuses a declared duration its frames do not back', () => {
+    sparse(at(30, 7200), 3);
+    // A quarter of the declared time is the least the real frames must cover.
+    sparse(at(30, 600), 4000);
+    assert.doesNotThrow(() => assertFramesBacked(at(30, 600), 4600));
+  });
+
+  test('accepts full and VFR sources, short clips, and high-rate sources planned at 60 fps', () => {
+    assert.doesNotThrow(() => assertFramesBacked(at(30, 600), 18_000));
+    assert.doesNotThrow(() => assertFramesBacked(at(20, 2), 45));
+    // A 5 s clip with a few frames: 10 s of filling is allowed whatever the ratio.
+    assert.doesNotThrow(() => assertFramesBacked(at(30, 5), 2));
+    assert.doesNotThrow(() => assertFramesBacked(at(240, 60), 240 * 60));
+  });
+
+  test('says what the file claims and what it holds', () => {
+    assert.throws(() => assertFramesBacked(at(30, 7200), 3), /says it lasts 2 h 0 min but holds only 3 frames \(0\.1 s at 30 fps\)/);
   });
 });
 

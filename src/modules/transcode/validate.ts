@@ -1,5 +1,6 @@
 import { ACCEPTED_CONTAINERS, ACCEPTED_VIDEO_CODECS } from './formats.js';
 import { corruptInput, inputError, notAVideo } from './input-errors.js';
+import { capFrameRate } from './ladder.js';
 import type { FrameRate, ProbeResult, ProbeStream, SourceLimits, ValidatedSource } from './types.js';
 
 /** 12 hours: the longest upload we accept unless the caller says otherwise. */
@@ -59,6 +60,17 @@ export function validateSource(probe: ProbeResult, limits: SourceLimits = {}): V
   // Anamorphic sources (720x480 with 32:27 pixels) are planned at their display width.
   const sampleAspectRatio = readSampleAspectRatio(video);
   const displayCodedWidth = Math.max(2, Math.round(codedWidth * sampleAspectRatio));
+  // The ladder is planned on the display size, so that is what must fit: a 7680x4320 source
+  // with 4:1 pixels would otherwise plan a 30720-wide rung. Rotation swaps the sides, which the
+  // long-side/short-side comparison already allows for.
+  if (Math.max(displayCodedWidth, codedHeight) > MAX_WIDTH || Math.min(displayCodedWidth, codedHeight) > MAX_HEIGHT) {
+    throw inputError(
+      'INPUT_RESOLUTION_TOO_LARGE',
+      `The video is ${codedWidth}x${codedHeight} with pixels ${formatRatio(sampleAspectRatio)} times as wide as tall, so it plays at ` +
+        `${displayCodedWidth}x${codedHeight}; the largest we accept is ${MAX_WIDTH}x${MAX_HEIGHT} (8K). Export it with square pixels at 8K or less.`,
+      { displayWidth: displayCodedWidth, displayHeight: codedHeight, sampleAspectRatio },
+    );
+  }
   const transfer = video.color_transfer;
   return {
     formatList,
@@ -82,6 +94,37 @@ export function validateSource(probe: ProbeResult, limits: SourceLimits = {}): V
     isHdr: transfer === 'smpte2084' || transfer === 'arib-std-b67',
     ...(transfer ? { colorTransfer: transfer } : {}),
   };
+}
+
+/**
+ * The ladder's `fps` filter turns a source into exactly `durationSec x fps` frames, copying the
+ * previous frame over every gap. A few frames that declare hours (a 1.3 KB Matroska file) would
+ * so become hours of encoding: filled frames may be at most this many times the real ones (the
+ * real frames must cover a quarter of the declared time). Phone VFR video stays far inside it:
+ * its planned rate is its own average rate.
+ */
+export const MAX_FILL_RATIO = 3;
+/** Below this much filling (seconds at the planned rate) the ratio is not applied: short clips. */
+const FILL_GRACE_SEC = 10;
+
+/**
+ * Refuse a source whose declared duration is not backed by frames: `frameCount` (counted in the
+ * file, see `countVideoFrames`) against what the ladder would encode (`durationSec` at the planned
+ * frame rate, which is also where the encode is cut off). Throws INPUT_SPARSE_FRAMES.
+ *
+ * @example assertFramesBacked(source, await countVideoFrames(path, source, probe));
+ */
+export function assertFramesBacked(source: Pick<ValidatedSource, 'durationSec' | 'frameRate'>, frameCount: number): void {
+  const fps = capFrameRate(source.frameRate).fps;
+  const outputFrames = source.durationSec * fps;
+  const filledFrames = outputFrames - frameCount;
+  if (filledFrames <= MAX_FILL_RATIO * frameCount || filledFrames <= FILL_GRACE_SEC * fps) return;
+  throw inputError(
+    'INPUT_SPARSE_FRAMES',
+    `The video says it lasts ${formatDuration(source.durationSec)} but holds only ${frameCount} frames ` +
+      `(${(frameCount / fps).toFixed(1)} s at ${Math.round(fps * 100) / 100} fps). Export it again at a constant frame rate and upload it.`,
+    { frameCount, durationSec: source.durationSec, fps },
+  );
 }
 
 /** The first real video stream: cover art (`attached_pic`) is a picture, not the video. */
@@ -144,6 +187,10 @@ function readBitDepth(video: ProbeStream): number {
   if (Number.isInteger(raw) && raw > 0) return raw;
   const match = /(?:p|le|be)?(9|10|12|14|16)(?:le|be)?$/.exec(video.pix_fmt ?? '');
   return match ? Number(match[1]) : 8;
+}
+
+function formatRatio(ratio: number): string {
+  return String(Math.round(ratio * 100) / 100);
 }
 
 function formatDuration(sec: number): string {
