@@ -22,6 +22,7 @@ import { createPipelineWorker, queueTranscodeWith, TRANSCODE_QUEUE, TRANSCODE_QU
 import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
 import { createDeliveryService, registerOriginRoutes, registerPlayRoutes, registerWatchPage } from './modules/delivery/index.js';
 import { createEventRecorder } from './modules/analytics/index.js';
+import { createQuotaService, registerQuotaRoutes } from './modules/quotas/index.js';
 
 export interface Roles {
   api: boolean;
@@ -132,6 +133,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     metrics,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
+    timeouts: { headersSec: config.headersTimeoutSec, requestSec: config.requestTimeoutSec, idleSec: config.idleTimeoutSec },
     // Client-side routes get index.html (404 for paths the app has no page for).
     fallback: hasWeb ? webAppFallback(webDir) : undefined,
   });
@@ -152,6 +154,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   // Root-relative without PUBLIC_URL: the client resolves it against the address it used.
   registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl ?? ''}${UPLOADS_PATH}`, posterUrlFor: services.delivery.posterUrlFor });
   registerIngestRoutes(app, services.ingest);
+  registerQuotaRoutes(app, services.quotas);
   registerPlayRoutes(app, services.delivery);
   if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'));
   registerOriginRoutes(app, services.delivery, p.store);
@@ -168,12 +171,14 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
 
 function buildServices(p: Platform) {
   const identity = createIdentityService({ db: p.database.db, cache: p.cache, policy: p.config });
-  const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log });
+  const quotas = createQuotaService({ db: p.database.db, limits: p.config.quotas, maxUploadBytes: p.config.maxUploadBytes });
+  const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log, admitVideo: quotas.admitVideo });
   const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
   const ingest = createIngestService({
     catalog, lifecycle, queueTranscode: queueTranscodeWith(p.queue), store: p.store, log: p.log, metrics: p.metrics,
     staging: p.config.uploadStaging === 's3' && p.config.s3 ? { kind: 's3', s3: p.config.s3, cache: p.cache } : { kind: 'disk', directory: join(p.config.dataDir, 'uploads') },
     maxUploadBytes: p.config.maxUploadBytes,
+    quotas,
   });
   const analytics = createEventRecorder({ db: p.database.db, log: p.log });
   const delivery = createDeliveryService({
@@ -181,7 +186,7 @@ function buildServices(p: Platform) {
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
   });
   const retention = createVersionRetention(p.database.db);
-  return { identity, catalog, lifecycle, retention, ingest, analytics, delivery };
+  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery };
 }
 
 /**
