@@ -2,6 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { ENGINES } from './support/databases.js';
+import { until } from './support/poll.js';
 
 // Issue 9: one account could create unlimited videos and uploads and flood the transcode queue.
 // Each limit is attacked the way a script would: a burst of concurrent requests, over real HTTP,
@@ -155,6 +156,24 @@ for (const engine of ENGINES) {
       // Starting the same upload again replaces its charge: it is not a fourth job.
       assert.equal((await startUpload(u, ids[2]!, 100)).status, 201);
       assert.deepEqual((await quotaReport(u)).quotas.activeJobs, { limit: 3, used: 3, resetsAt: null });
+    });
+
+    test('active jobs: processing a failed video again is refused while the queue holds the limit', async () => {
+      const u = await signUp(app, 'retry');
+      const failed = await newVideo(u);
+      await upload(u, failed, 100);
+      // Its original stored and its job queued; then it fails (as a worker would mark it).
+      await until(async () => (await app.platform.database.sql.query("SELECT 1 FROM pgboss.job WHERE name = 'transcode' AND data->>'videoId' = $1", [failed])).rows.length > 0, 'the transcode job');
+      await app.platform.database.sql.query("UPDATE videos SET status = 'failed', failure_reason = 'test' WHERE video_id = $1", [failed]);
+      await app.platform.cache.del(`video:${failed}`);
+      const others = [await newVideo(u), await newVideo(u), await newVideo(u)];
+      for (const id of others) await upload(u, id, 100);
+      const refused = await app.api('POST', `/api/v1/videos/${failed}/reprocess`, { token: u.token });
+      assert.equal(refused.status, 429);
+      assert.deepEqual(refused.body.error.details, { quota: 'activeJobs', limit: 3, used: 3, resetsAt: null });
+      assert.equal((await app.api('GET', `/api/v1/videos/${failed}`, { token: u.token })).body.status, 'failed', 'the refusal left it failed');
+      await deleteVideo(u, others[0]!);
+      assert.equal((await app.api('POST', `/api/v1/videos/${failed}/reprocess`, { token: u.token })).status, 202);
     });
 
     test('admins are exempt, and their report says so', async () => {
