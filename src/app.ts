@@ -23,6 +23,7 @@ import { createPipelineWorker, queueTranscodeWith, TRANSCODE_QUEUE, TRANSCODE_QU
 import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
 import { createDeliveryService, registerOriginRoutes, registerPlayRoutes, registerWatchPage } from './modules/delivery/index.js';
 import { createEventRecorder } from './modules/analytics/index.js';
+import { createQuotaService, registerQuotaRoutes } from './modules/quotas/index.js';
 
 export interface Roles {
   api: boolean;
@@ -137,6 +138,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
     outages: p.outages,
+    timeouts: { headersSec: config.headersTimeoutSec, requestSec: config.requestTimeoutSec, idleSec: config.idleTimeoutSec },
     // Client-side routes get index.html (404 for paths the app has no page for).
     fallback: hasWeb ? webAppFallback(webDir) : undefined,
   });
@@ -157,6 +159,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   // Root-relative without PUBLIC_URL: the client resolves it against the address it used.
   registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl ?? ''}${UPLOADS_PATH}`, posterUrlFor: services.delivery.posterUrlFor });
   registerIngestRoutes(app, services.ingest);
+  registerQuotaRoutes(app, services.quotas);
   registerPlayRoutes(app, services.delivery);
   if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'));
   registerOriginRoutes(app, services.delivery, p.store);
@@ -184,13 +187,15 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
 
 function buildServices(p: Platform) {
   const identity = createIdentityService({ db: p.database.db, cache: p.cache, policy: p.config });
-  const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log });
+  const quotas = createQuotaService({ db: p.database.db, limits: p.config.quotas, maxUploadBytes: p.config.maxUploadBytes });
+  const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log, admitVideo: quotas.admitVideo });
   const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
   const ingest = createIngestService({
     catalog, lifecycle, queueTranscode: queueTranscodeWith(p.queue), store: p.store, log: p.log, metrics: p.metrics,
     staging: p.config.uploadStaging === 's3' && p.config.s3 ? { kind: 's3', s3: p.config.s3, cache: p.cache } : { kind: 'disk', directory: join(p.config.dataDir, 'uploads') },
     maxUploadBytes: p.config.maxUploadBytes,
     diskReserveBytes: p.config.diskReserveBytes, originalsOnSameDisk: !p.config.s3, outages: p.outages,
+    quotas,
   });
   const analytics = createEventRecorder({ db: p.database.db, log: p.log, outage: p.outages.database });
   const delivery = createDeliveryService({
@@ -198,7 +203,7 @@ function buildServices(p: Platform) {
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
   });
   const retention = createVersionRetention(p.database.db);
-  return { identity, catalog, lifecycle, retention, ingest, analytics, delivery };
+  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery };
 }
 
 /**

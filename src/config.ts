@@ -66,6 +66,33 @@ export interface Config {
    * any byte is accepted, so the embedded database and running encodes never meet a full disk.
    */
   diskReserveBytes: number;
+  /** Per-user limits on what an account may create, upload and queue (admins are exempt). */
+  quotas: QuotaLimits;
+  /** How long slow clients may hold a connection (see HttpTimeouts in platform/http/server.ts). */
+  headersTimeoutSec: number;
+  requestTimeoutSec: number;
+  idleTimeoutSec: number;
+}
+
+/**
+ * Per-user quotas; 0 means no limit. PeerTube has `user.video_quota` (bytes of originals a user
+ * may keep; transcoded files not counted) and `user.video_quota_daily` (bytes per 24 hours), both
+ * unlimited by default; YouTube caps uploads per channel per 24 hours without publishing the
+ * number. Kinema's defaults are finite because sign-up is open by default: generous for a creator
+ * (50 videos and 50 GiB a day, 100 GiB kept: five maximum-size uploads) while one account can no
+ * longer fill the disk or the transcode queue. An operator raises or lowers them per instance.
+ */
+export interface QuotaLimits {
+  /** Videos a user may create per rolling 24 hours (deleting one does not give it back). */
+  videosPerDay: number;
+  /** Bytes a user may start uploading per rolling 24 hours (the declared Upload-Length). */
+  uploadBytesPerDay: number;
+  /** Bytes of originals a user may keep, uploads in progress included. */
+  storageBytes: number;
+  /** Videos still waiting for their file. */
+  unfinishedUploads: number;
+  /** Videos queued or processing, plus uploads in progress (each becomes a transcode job). */
+  activeJobs: number;
 }
 
 export interface S3Config {
@@ -233,5 +260,17 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     signupsPerAddressPerHour: int(merged, 'SIGNUPS_PER_ADDRESS_PER_HOUR', 5, 0),
     loginAttemptsPerAddress: int(merged, 'LOGIN_ATTEMPTS_PER_ADDRESS', 30, 1),
     diskReserveBytes: int(merged, 'DISK_RESERVE_BYTES', 512 * MiB, 0),
+    quotas: {
+      videosPerDay: int(merged, 'QUOTA_VIDEOS_PER_DAY', 50, 0),
+      uploadBytesPerDay: int(merged, 'QUOTA_UPLOAD_BYTES_PER_DAY', 50 * GiB, 0),
+      storageBytes: int(merged, 'QUOTA_STORAGE_BYTES', 100 * GiB, 0),
+      unfinishedUploads: int(merged, 'QUOTA_UNFINISHED_UPLOADS', 10, 0),
+      activeJobs: int(merged, 'QUOTA_ACTIVE_JOBS', 10, 0),
+    },
+    // nginx's defaults are 60 s for a client's header, each body read and each write; a header
+    // needs far less than that from a real client, so 20 s (slow-loris connections go sooner).
+    headersTimeoutSec: int(merged, 'HEADERS_TIMEOUT_SEC', 20, 1, 3600),
+    requestTimeoutSec: int(merged, 'REQUEST_TIMEOUT_SEC', 60, 1, 3600),
+    idleTimeoutSec: int(merged, 'IDLE_TIMEOUT_SEC', 60, 1, 3600),
   };
 }

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderEdgeConfig } from '../../src/modules/delivery/index.js';
+import { renderEdgeConfig, type EdgeTimeouts } from '../../src/modules/delivery/index.js';
 import { freePort, ownsListeningPort, tempDir, waitFor } from './services.js';
 
 export interface Edge {
@@ -13,7 +13,7 @@ export interface Edge {
  * Runs a real nginx with the config `kinema edge-config` generates, in a private prefix on a free
  * loopback port, in front of `origin` (host:port). Fails loudly when nginx is not installed.
  */
-export async function startEdge(origin: string, opts: { tokenScript?: string; signingSecret?: string } = {}): Promise<Edge> {
+export async function startEdge(origin: string, opts: { tokenScript?: string; signingSecret?: string; timeouts?: EdgeTimeouts } = {}): Promise<Edge> {
   if (spawnSync('nginx', ['-v']).status !== 0) throw new Error('nginx is not installed (apt-get install nginx); npm test installs it.');
   const dir = await tempDir('kinema-edge-');
   const run = join(dir, 'run');
@@ -28,7 +28,7 @@ export async function startEdge(origin: string, opts: { tokenScript?: string; si
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const conf = join(dir, 'nginx.conf');
-    await writeFile(conf, renderEdgeConfig({ origins: [origin], listenPort: port, cacheDir: cache, maxCacheSize: '1g', runDir: run, tokenScript: opts.tokenScript }));
+    await writeFile(conf, renderEdgeConfig({ origins: [origin], listenPort: port, cacheDir: cache, maxCacheSize: '1g', runDir: run, tokenScript: opts.tokenScript, timeouts: opts.timeouts }));
     const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));

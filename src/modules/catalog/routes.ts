@@ -44,7 +44,7 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
   }
 
   app.post('/api/v1/videos', {
-    schema: { tags: ['videos'], summary: 'Create a video (then upload its file with tus to uploadUrl)', security: SIGNED_IN, body: CreateVideoBody, response: responses({ 201: Video }, [400, 401]) },
+    schema: { tags: ['videos'], summary: 'Create a video (then upload its file with tus to uploadUrl)', security: SIGNED_IN, body: CreateVideoBody, response: responses({ 201: Video }, [400, 401, 429]) },
   }, async (req, reply) => {
     const principal = requireUser(req);
     const video = await catalog.create(principal, { ...req.body, visibility: req.body.visibility ?? DEFAULT_VISIBILITY });

@@ -68,10 +68,17 @@ const reviveDates = (v: CachedVideo): VideoRecord => ({
 const normaliseTags = (tags: string[] | undefined) => [...new Set((tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))];
 
 /**
+ * Decides, inside the transaction that inserts a new video, whether its creator may create it
+ * (the quotas), throwing what to do if not. Run in the same transaction so that concurrent
+ * creations cannot all pass one check.
+ */
+export type AdmitVideo = (trx: Db, principal: RequestPrincipal, videoId: string) => Promise<void>;
+
+/**
  * The video catalog: metadata, visibility and ownership. Reads go through the cache port.
  * @example const catalog = createCatalogService({ db, cache, store, log });
  */
-export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; store: ObjectStore; log: Logger }) {
+export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; store: ObjectStore; log: Logger; admitVideo?: AdmitVideo }) {
   const q = catalogQueries(deps.db);
   const rq = catalogQueries(deps.readDb ?? deps.db);
   const lastKnown = createLastKnown<VideoRecord>({ max: 5_000, maxAgeMs: LAST_KNOWN_MAX_AGE_MS });
@@ -123,13 +130,16 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
 
     async create(principal: RequestPrincipal, input: NewVideo): Promise<VideoRecord> {
       const videoId = newId();
-      await q.insertVideo({
-        videoId,
-        userId: principal.userId,
-        title: input.title.trim(),
-        description: input.description ?? '',
-        tags: normaliseTags(input.tags),
-        visibility: input.visibility,
+      await deps.db.transaction().execute(async (trx) => {
+        await deps.admitVideo?.(trx, principal, videoId);
+        await catalogQueries(trx).insertVideo({
+          videoId,
+          userId: principal.userId,
+          title: input.title.trim(),
+          description: input.description ?? '',
+          tags: normaliseTags(input.tags),
+          visibility: input.visibility,
+        });
       });
       return (await load(videoId))!;
     },

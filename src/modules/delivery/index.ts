@@ -10,5 +10,5 @@ export { registerOriginRoutes } from './origin-routes.js';
 export { signMediaToken, verifyMediaToken, tokenExpiry, type TokenCheck } from './signed-url.js';
 export { parseMediaPath, mediaPathFor, type MediaPath } from './media-path.js';
 export { recommendRendition, readClientHints, type ClientHints, type RungForChoice } from './rendition-choice.js';
-export { renderEdgeConfig, type EdgeConfigOptions } from './edge-config.js';
+export { renderEdgeConfig, EDGE_TIMEOUTS, type EdgeConfigOptions, type EdgeTimeouts } from './edge-config.js';
 export { registerWatchPage, renderWatchPage } from './watch-page.js';

@@ -20,7 +20,7 @@ export function registerIngestRoutes(app: HttpServer, ingest: IngestService) {
       summary: 'Process a failed video again from its stored original (owner or admin)',
       security: SIGNED_IN,
       params: VideoIdParams,
-      response: responses({ 202: Type.Object({ status: Type.Literal('uploaded') }) }, [400, 401, 403, 404, 409]),
+      response: responses({ 202: Type.Object({ status: Type.Literal('uploaded') }) }, [400, 401, 403, 404, 409, 429]),
     },
   }, async (req, reply) => {
     await ingest.reprocess(requireUser(req), req.params.id);
@@ -37,10 +37,13 @@ export function registerIngestRoutes(app: HttpServer, ingest: IngestService) {
       await ingest.server.handle(req.raw, reply.raw);
     };
 
+    // Upload bodies may take hours: only the idle timeout applies to them, not the request deadline.
+    const streamedBody = { streamedBody: true };
+
     scope.options(UPLOADS_PATH, { schema: { hide: true } }, handOver);
     scope.options(`${UPLOADS_PATH}/:id`, { schema: { hide: true } }, handOver);
 
-    scope.post(UPLOADS_PATH, { schema: { tags: ['uploads'], summary: 'tus creation: Upload-Length + Upload-Metadata "videoId <b64>,filename <b64>"' } }, async (req, reply) => {
+    scope.post(UPLOADS_PATH, { config: streamedBody, schema: { tags: ['uploads'], summary: 'tus creation: Upload-Length + Upload-Metadata "videoId <b64>,filename <b64>"' } }, async (req, reply) => {
       const principal = requireUser(req);
       let metadata: Record<string, string | null> = {};
       try {
@@ -48,7 +51,11 @@ export function registerIngestRoutes(app: HttpServer, ingest: IngestService) {
       } catch {
         // Handled below as missing metadata: the message says what to send.
       }
-      await ingest.authorizeCreate(principal, metadata.videoId ?? undefined, Number(req.headers['upload-length']));
+      // Digits only: the size charged to the quotas must be the one tus enforces (Number() would
+      // read "1e9" or "0x10" as other numbers than tus does).
+      const declared = req.headers['upload-length'];
+      const sizeBytes = typeof declared === 'string' && /^\d{1,16}$/.test(declared) ? Number(declared) : Number.NaN;
+      await ingest.authorizeCreate(principal, metadata.videoId ?? undefined, sizeBytes);
       await handOver(req, reply);
     });
 
@@ -56,6 +63,7 @@ export function registerIngestRoutes(app: HttpServer, ingest: IngestService) {
       scope.route({
         method,
         url: `${UPLOADS_PATH}/:id`,
+        config: streamedBody,
         schema: { hide: true },
         handler: async (req, reply) => {
           const principal = requireUser(req);

@@ -29,6 +29,15 @@ export interface IngestDeps {
   outages: Outages;
   /** Queues the transcode of a video inside `trx` (the pipeline decides what that means). */
   queueTranscode: (videoId: string, trx: Db) => Promise<unknown>;
+  /**
+   * The quotas: may the upload of `sizeBytes` to `ownerId`'s video start (it is charged if so)?
+   * And may a failed video be queued again, inside the transaction `trx` that queues it? Each
+   * throws what to do if not.
+   */
+  quotas?: {
+    admitUpload: (principal: RequestPrincipal, ownerId: string, videoId: string, sizeBytes: number) => Promise<void>;
+    admitJob: (trx: Db, principal: RequestPrincipal, ownerId: string, videoId: string) => Promise<void>;
+  };
 }
 
 /** How long a finished upload's hand-off retries through an outage before recovery takes over. */
@@ -113,9 +122,13 @@ export function createIngestService(deps: IngestDeps) {
       // A new creation replaces an unfinished earlier attempt (e.g. a browser that lost its URL).
       await uploads.remove(videoId);
       if (deps.staging.kind === 'disk') {
-        // Staged, then copied into the object store before the staged copy is removed.
+        // Staged, then copied into the object store before the staged copy is removed. Checked
+        // before the quota charge, so a refusal for want of room costs the creator nothing.
         await assertRoomFor(deps.staging.directory, sizeBytes * (deps.originalsOnSameDisk ? 2 : 1), deps.diskReserveBytes);
       }
+      // Charged here, on the declared Upload-Length, before the tus server accepts a byte: tus
+      // refuses to store more than the declared length, and deferred lengths are refused above.
+      await deps.quotas?.admitUpload(principal, video.userId, videoId, sizeBytes);
     },
 
     /** May `principal` resume, inspect or cancel the upload of this video? */
@@ -137,7 +150,10 @@ export function createIngestService(deps: IngestDeps) {
       if (!(await deps.store.head(originalKey(videoId)))) {
         throw new AppError('ORIGINAL_MISSING', 409, 'The original file of this video is gone. Upload it again as a new video.');
       }
-      const queued = await deps.lifecycle.requeueFailed(videoId, (trx) => deps.queueTranscode(videoId, trx));
+      const queued = await deps.lifecycle.requeueFailed(videoId, async (trx) => {
+        await deps.quotas?.admitJob(trx, principal, video.userId, videoId);
+        return deps.queueTranscode(videoId, trx);
+      });
       if (!queued) throw new AppError('NOT_FAILED', 409, 'The video changed state meanwhile; reload it.');
       log.info({ videoId }, 'video queued for processing again');
     },

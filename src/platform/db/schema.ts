@@ -99,3 +99,17 @@ export interface Database {
   events: EventsTable;
   mediaCleanup: MediaCleanupTable;
 }
+
+/** `quota_ledger` (migrations/006): what each user created and declared to upload, for the daily quotas. */
+export interface QuotaLedgerTable {
+  videoId: string;
+  userId: string;
+  createdAt: Generated<Date>;
+  /** bigint: pg hands it back as a string. */
+  uploadBytes: ColumnType<string | null, number | null | undefined, number | null>;
+  uploadAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface Database {
+  quotaLedger: QuotaLedgerTable;
+}

@@ -12,6 +12,35 @@ import { createSchemaCompiler, describeValidation } from './validation.js';
 
 export type HttpServer = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route streams a long body (tus uploads, which may take hours): the whole-request
+     * deadline does not apply to it, only the idle timeout (no byte for `idleSec`).
+     */
+    streamedBody?: boolean;
+  }
+}
+
+/**
+ * How long a client may hold a connection without making progress (issue 9: connections that
+ * trickled bytes were never timed out, so a few hundred slow-loris sockets could tie the api up).
+ */
+export interface HttpTimeouts {
+  /** The whole request header must arrive within this (Node's headersTimeout; 408, then closed). */
+  headersSec: number;
+  /** Once its header arrived, a request's body must arrive within this; uploads excepted. */
+  requestSec: number;
+  /**
+   * No byte received or sent for this long closes the connection (a socket idle timeout). The only
+   * limit on an upload's body: a slow but steady upload of hours is never cut, a stalled one is.
+   */
+  idleSec: number;
+}
+
+/** Above nginx's and most load balancers' upstream keep-alive (60 s), so the proxy closes first. */
+const KEEP_ALIVE_MS = 72_000;
+
 export interface HttpServerOptions {
   log: Logger;
   metrics: Metrics;
@@ -28,6 +57,25 @@ export interface HttpServerOptions {
   trustProxy?: string[];
   /** Where requests that met an outage report it (once per outage, not once per request). */
   outages?: Outages;
+  timeouts?: HttpTimeouts;
+}
+
+const DEFAULT_TIMEOUTS: HttpTimeouts = { headersSec: 20, requestSec: 60, idleSec: 60 };
+
+/**
+ * The whole-request deadline for bodies other than uploads. Node's own requestTimeout applies to
+ * every request of the server alike, and would cut a long upload, so it is off and this per-route
+ * deadline stands in for it.
+ */
+function enforceRequestDeadline(app: HttpServer, requestMs: number) {
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.config?.streamedBody || req.raw.complete) return;
+    const timer = setTimeout(() => {
+      if (!req.raw.complete) req.raw.socket?.destroy();
+    }, requestMs);
+    timer.unref();
+    reply.raw.once('close', () => clearTimeout(timer));
+  });
 }
 
 /** Fastify's own error codes mapped to ours, so clients see one error vocabulary. */
@@ -54,7 +102,20 @@ function describeFastifyError(err: FastifyError): { status: number; code: string
  * `{error: {code, message}}`, request metrics, cookies and the OpenAPI document.
  */
 export async function createHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
+  const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+  const headersMs = timeouts.headersSec * 1000;
   const app = Fastify({
+    connectionTimeout: timeouts.idleSec * 1000,
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    // Off for the whole server (see enforceRequestDeadline); Node still bounds the header.
+    requestTimeout: 0,
+    http: {
+      headersTimeout: headersMs,
+      requestTimeout: 0,
+      // Node checks header deadlines on this interval (30 s by default, which would let a
+      // slow-loris header live up to 30 s past its limit).
+      connectionsCheckingInterval: Math.min(5000, Math.max(250, headersMs / 4)),
+    },
     loggerInstance: opts.log,
     bodyLimit: opts.bodyLimitBytes ?? 256 * 1024,
     genReqId: () => randomUUID(),
@@ -73,6 +134,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createSchemaCompiler());
+  enforceRequestDeadline(app, timeouts.requestSec * 1000);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
