@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ErrorObject } from 'ajv';
 import { createSchemaCompiler, describeValidation } from './validation.js';
+import { registerSecurityHeaders, type SecurityHeaderOptions } from './security-headers.js';
 
 export type HttpServer = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -25,6 +26,8 @@ export interface HttpServerOptions {
    * peer is the client and the header is ignored.
    */
   trustProxy?: string[];
+  /** CSP, Referrer-Policy, nosniff and the rest (see security-headers.ts). */
+  securityHeaders: SecurityHeaderOptions;
 }
 
 /** Fastify's own error codes mapped to ours, so clients see one error vocabulary. */
@@ -48,7 +51,10 @@ function describeFastifyError(err: FastifyError): { status: number; code: string
 
 /**
  * The HTTP base every module mounts its routes on: schema validation, one error shape
- * `{error: {code, message}}`, request metrics, cookies and the OpenAPI document.
+ * `{error: {code, message}}`, security headers, request metrics, cookies and the OpenAPI
+ * document. The document is public on purpose: it describes the routes of an open-source server
+ * (the same as its source code), lists no hidden route and no setting, and API clients and
+ * people need it; GitLab and PeerTube publish theirs too.
  */
 export async function createHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
@@ -70,6 +76,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createSchemaCompiler());
+  await registerSecurityHeaders(app, opts.securityHeaders);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -80,7 +87,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'kinema_session' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'kinema_session', description: 'Set by sign-in. Named `__Host-kinema_session` over HTTPS.' },
         },
       },
     },
