@@ -7,7 +7,7 @@ import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { startMetricsServer, type MetricsServer } from './platform/metrics-server.js';
 import { ConfigError } from './config.js';
-import { preparePrivateDataDir } from './platform/data-dir.js';
+import { makeTreePrivate, preparePrivateDataDir } from './platform/data-dir.js';
 import { openDatabase, type DatabaseHandle } from './platform/db/index.js';
 import { createObjectStore, type ObjectStore } from './platform/storage/index.js';
 import { createCache } from './platform/cache/index.js';
@@ -65,6 +65,7 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
   try {
     const applied = await database.migrate();
     if (applied.length) log.info({ applied }, 'database migrated');
+    if (!config.databaseUrl) makeTreePrivate(embeddedDbDir(config));
     const store = config.s3
       ? createObjectStore({ kind: 's3', ...config.s3, log, tempDir: downloadsDir(config) })
       : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects') });
@@ -105,6 +106,9 @@ const isCacheShared = (config: Config) => !!(config.redisUrl || config.redisClus
  * the 6 h signed-URL lifetime, so a viewer in the middle of the old version never gets a 404.
  */
 const SUPERSEDED_GRACE_SEC = 24 * 3600;
+
+/** PGlite's data directory (see openEmbeddedDb in platform/db/pglite.ts). */
+const embeddedDbDir = (config: Config) => join(config.dataDir, 'db');
 
 /** Where S3 objects are downloaded for ffmpeg: inside DATA_DIR, swept of a dead worker's files at start. */
 const downloadsDir = (config: Config) => join(config.dataDir, 'tmp');
@@ -278,6 +282,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
         await platform.cache.close();
         await platform.store.close();
         await platform.database.close();
+        if (!config.databaseUrl) makeTreePrivate(embeddedDbDir(config));
       })();
       return closing;
     },

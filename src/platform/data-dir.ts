@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from './log.js';
 
 /** Nobody but the process's own user may read or enter what Kinema writes. */
@@ -23,4 +24,27 @@ export function preparePrivateDataDir(dataDir: string, log?: Logger): void {
     chmodSync(dataDir, 0o700);
     log?.info({ dataDir, was: (st.mode & 0o777).toString(8) }, 'DATA_DIR was readable by other users: made it 0700');
   }
+}
+
+/**
+ * Removes group and other permissions from every file and directory under `dir`. For the
+ * embedded database: PGlite (Emscripten's file system over node:fs) sets the modes of the files
+ * it unpacks at first start (0666) and of a few it writes later (0644) itself, past the umask.
+ * Run after opening it and after closing it; files it creates in between sit in 0700 directories
+ * (PostgreSQL's own mkdir mode), which no other user can enter.
+ */
+export function makeTreePrivate(dir: string): void {
+  const visit = (path: string) => {
+    let st;
+    try {
+      st = lstatSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // removed meanwhile (a temp file)
+      throw err;
+    }
+    if (st.isSymbolicLink()) return;
+    if (st.mode & 0o077) chmodSync(path, st.mode & 0o700);
+    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  visit(dir);
 }
