@@ -1,10 +1,13 @@
-import { mkdirSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import fastifyStatic from '@fastify/static';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
+import { startMetricsServer, type MetricsServer } from './platform/metrics-server.js';
+import { ConfigError } from './config.js';
+import { makeTreePrivate, preparePrivateDataDir } from './platform/data-dir.js';
 import { openDatabase, type DatabaseHandle } from './platform/db/index.js';
 import { createObjectStore, type ObjectStore } from './platform/storage/index.js';
 import { createCache } from './platform/cache/index.js';
@@ -13,10 +16,11 @@ import { createPgBossQueue, type JobQueue } from './platform/queue/index.js';
 import { createHttpServer, type HttpServer } from './platform/http/server.js';
 import { registerHealthRoute } from './platform/http/health.js';
 import { webAppFallback } from './platform/http/web-app.js';
+import { inlineScriptHashes, originOf } from './platform/http/security-headers.js';
 import { packageRoot } from './platform/paths.js';
 import { readOrCreateSecret } from './platform/secret-file.js';
 import { createOutages, reportFailure, type Outages } from './platform/outage.js';
-import { createIdentityService, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
+import { createIdentityService, createSessionCookie, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
 import { createCatalogService, createLifecycle, createVersionRetention, registerCatalogRoutes } from './modules/catalog/index.js';
 import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
 import { createPipelineWorker, queueTranscodeWith, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
@@ -47,6 +51,8 @@ export interface RunningApp {
   platform: Platform;
   /** Base URL the api listens on (api role only). */
   url?: string;
+  /** Base URL of the metrics listener (`${metricsUrl}/metrics`), unless METRICS_LISTEN=off. */
+  metricsUrl?: string;
   http?: HttpServer;
   close(): Promise<void>;
 }
@@ -57,13 +63,14 @@ export interface StartOptions {
 
 /** Engines from config: the embedded ones by default, servers when their URLs are set. */
 export async function buildPlatform(config: Config, log: Logger): Promise<Platform> {
-  mkdirSync(config.dataDir, { recursive: true });
+  preparePrivateDataDir(config.dataDir, log);
   const metrics = createMetrics();
   const outages = createOutages(log);
   const database = await openDatabase({ url: config.databaseUrl, replicaUrl: config.databaseReplicaUrl, dataDir: config.dataDir });
   try {
     const applied = await database.migrate();
     if (applied.length) log.info({ applied }, 'database migrated');
+    if (!config.databaseUrl) makeTreePrivate(embeddedDbDir(config));
     const store = config.s3
       ? createObjectStore({ kind: 's3', ...config.s3, log, tempDir: downloadsDir(config) })
       : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects') });
@@ -94,10 +101,19 @@ function buildCache(config: Config, log: Logger): Cache {
 }
 
 /**
+ * Whether every process that can write the database shares the cache: Redis, or the embedded
+ * database (one process only). Processes sharing PostgreSQL without Redis each have their own.
+ */
+const isCacheShared = (config: Config) => !!(config.redisUrl || config.redisClusterNodes) || !config.databaseUrl;
+
+/**
  * How long a superseded version stays servable after a newer one is published: a day, well past
  * the 6 h signed-URL lifetime, so a viewer in the middle of the old version never gets a 404.
  */
 const SUPERSEDED_GRACE_SEC = 24 * 3600;
+
+/** PGlite's data directory (see openEmbeddedDb in platform/db/pglite.ts). */
+const embeddedDbDir = (config: Config) => join(config.dataDir, 'db');
 
 /** Where S3 objects are downloaded for ffmpeg: inside DATA_DIR, swept of a dead worker's files at start. */
 const downloadsDir = (config: Config) => join(config.dataDir, 'tmp');
@@ -122,6 +138,9 @@ function withPort(config: Config, port: number): Config {
   return { ...config, port };
 }
 
+/** PUBLIC_URL says the site is served over HTTPS (a TLS proxy in front of us, usually). */
+const isHttps = (config: Config) => config.publicUrl?.startsWith('https:') ?? false;
+
 /** The HMAC key for signed media URLs: configured, or generated once into DATA_DIR. */
 export function mediaSigningSecret(config: Config): string {
   if (config.mediaSigningSecret) return config.mediaSigningSecret;
@@ -139,6 +158,12 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     trustProxy: config.trustProxy,
     outages: p.outages,
     timeouts: { headersSec: config.headersTimeoutSec, requestSec: config.requestTimeoutSec, idleSec: config.idleTimeoutSec },
+    securityHeaders: {
+      // Every page is index.html (the watch page adds a JSON block, which needs no hash).
+      inlineScripts: hasWeb ? inlineScriptHashes(readFileSync(join(webDir, 'index.html'), 'utf8')) : [],
+      otherOrigins: [...new Set([originOf(config.mediaBaseUrl), originOf(config.publicUrl)].filter((o): o is string => !!o))],
+      https: isHttps(config),
+    },
     // Client-side routes get index.html (404 for paths the app has no page for).
     fallback: hasWeb ? webAppFallback(webDir) : undefined,
   });
@@ -154,8 +179,9 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
       reply.type('text/html').send('<!doctype html><title>Kinema</title><h1>Kinema</h1><p>The web app is not built. Run <code>npm run build</code>.</p>'),
     );
   }
-  registerAuthHook(app, services.identity);
-  registerIdentityRoutes(app, services.identity, { secureCookies: config.publicUrl?.startsWith('https:') ?? false });
+  const sessionCookie = createSessionCookie({ httpsSite: isHttps(config) });
+  registerAuthHook(app, services.identity, sessionCookie);
+  registerIdentityRoutes(app, services.identity, sessionCookie);
   // Root-relative without PUBLIC_URL: the client resolves it against the address it used.
   registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl ?? ''}${UPLOADS_PATH}`, posterUrlFor: services.delivery.posterUrlFor });
   registerIngestRoutes(app, services.ingest);
@@ -179,14 +205,22 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     cache: async () => ((await p.cache.healthy()) ? 'ok' : 'degraded'),
     storage: watched(p.outages.storage, () => p.store.list('health-check/')),
   }, { engine: p.database.engine, version: '1' });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type(p.metrics.registry.contentType).send(await p.metrics.registry.metrics()),
-  );
   return app;
 }
 
+/** The metrics listener; a taken address stops start-up with a line saying what to change. */
+async function listenForMetrics(metrics: Metrics, listen: { host: string; port: number }): Promise<MetricsServer> {
+  try {
+    return await startMetricsServer(metrics, listen);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') throw err;
+    throw new ConfigError(`METRICS_LISTEN=${listen.host}:${listen.port} cannot be used (${code}): choose another address, e.g. 127.0.0.1:9465 for a second process on this machine, or METRICS_LISTEN=off.`);
+  }
+}
+
 function buildServices(p: Platform) {
-  const identity = createIdentityService({ db: p.database.db, cache: p.cache, policy: p.config });
+  const identity = createIdentityService({ db: p.database.db, cache: p.cache, policy: p.config, cacheSessions: isCacheShared(p.config) });
   const quotas = createQuotaService({ db: p.database.db, limits: p.config.quotas, maxUploadBytes: p.config.maxUploadBytes });
   const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log, admitVideo: quotas.admitVideo });
   const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
@@ -220,6 +254,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
   let http: HttpServer | undefined;
   let url: string | undefined;
   let worker: ReturnType<typeof createPipelineWorker> | undefined;
+  let metricsServer: MetricsServer | undefined;
 
   if (roles.api) {
     await services.ingest.recoverFinished();
@@ -251,7 +286,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
   }
 
   let closing: Promise<void> | undefined;
-  return {
+  const running: RunningApp = {
     platform,
     url,
     http,
@@ -260,7 +295,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
         for (const t of timers) clearInterval(t);
         // Running jobs get a grace period, then are handed back to the queue (without using up
         // a try) for another worker, and their ffmpeg processes are killed.
-        await Promise.all([worker?.shutdown(config.shutdownGraceSec * 1000), http?.close()]);
+        await Promise.all([worker?.shutdown(config.shutdownGraceSec * 1000), http?.close(), metricsServer?.close()]);
         // Finished uploads still being copied to the object store: what does not finish in time
         // is completed by recovery at the next start (the staged copy is kept until then).
         await services.ingest.drain(config.shutdownGraceSec * 1000);
@@ -270,8 +305,19 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
         await platform.cache.close();
         await platform.store.close();
         await platform.database.close();
+        if (!config.databaseUrl) makeTreePrivate(embeddedDbDir(config));
       })();
       return closing;
     },
   };
+  if (config.metricsListen) {
+    try {
+      metricsServer = await listenForMetrics(platform.metrics, config.metricsListen);
+    } catch (err) {
+      await running.close();
+      throw err;
+    }
+    running.metricsUrl = metricsServer.url;
+  }
+  return running;
 }

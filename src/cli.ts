@@ -139,7 +139,8 @@ async function runRole(roles: Roles, settings: Record<string, string>) {
 
 async function migrate(settings: Record<string, string>): Promise<number> {
   const config = loadConfig({ ...process.env, ...settings });
-  const { openDatabase } = await import('./platform/db/index.js');
+  const [{ openDatabase }, { preparePrivateDataDir }] = await Promise.all([import('./platform/db/index.js'), import('./platform/data-dir.js')]);
+  if (!config.databaseUrl) preparePrivateDataDir(config.dataDir);
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
     const applied = await db.migrate();
@@ -234,7 +235,10 @@ async function users(argv: string[]): Promise<number> {
     if (typeof value === 'string') settings[name] = value;
   }
   const config = loadConfig({ ...process.env, ...settings });
-  const [{ openDatabase }, { createCache }] = await Promise.all([import('./platform/db/index.js'), import('./platform/cache/index.js')]);
+  const [{ openDatabase }, { createCache }, { preparePrivateDataDir }] = await Promise.all([
+    import('./platform/db/index.js'), import('./platform/cache/index.js'), import('./platform/data-dir.js'),
+  ]);
+  if (!config.databaseUrl) preparePrivateDataDir(config.dataDir);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const cache = createCache({ kind: 'memory', maxEntries: 10 });
   try {

@@ -72,6 +72,11 @@ export interface Config {
   headersTimeoutSec: number;
   requestTimeoutSec: number;
   idleTimeoutSec: number;
+  /**
+   * Where Prometheus scrapes `/metrics`: its own listener, loopback by default, never the public
+   * port (see metricsListen below). Undefined: no metrics listener.
+   */
+  metricsListen?: { host: string; port: number };
 }
 
 /**
@@ -205,6 +210,24 @@ function trustProxy(env: Env): string[] {
   return entries;
 }
 
+/**
+ * METRICS_LISTEN: `host:port` (`[::1]:9464` for IPv6) or `off`. Metrics get a listener of their
+ * own, as Prometheus exporters do (9464 is OpenTelemetry's Prometheus exporter port) and as
+ * PeerTube (its exporter on 127.0.0.1:9091) and GitLab (exporters on localhost ports) do: the
+ * public port then has nothing to hide, and a firewall or the bind address decides who scrapes.
+ */
+function metricsListen(env: Env): { host: string; port: number } | undefined {
+  const raw = (env.METRICS_LISTEN ?? '').trim() || '127.0.0.1:9464';
+  if (/^(off|false|no|0)$/i.test(raw)) return undefined;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(raw);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (!host || !(port <= 65535) || (match?.[1] && isIP(host) !== 6)) {
+    throw new ConfigError(`METRICS_LISTEN=${JSON.stringify(raw)} is invalid: expected host:port (e.g. 127.0.0.1:9464, or 10.0.0.5:9464 for a scraper on another machine) or off.`);
+  }
+  return { host, port };
+}
+
 function signup(env: Env): 'open' | 'closed' {
   const raw = env.SIGNUP || 'open';
   if (raw !== 'open' && raw !== 'closed') throw new ConfigError(`SIGNUP=${JSON.stringify(raw)} is invalid: use open or closed.`);
@@ -272,5 +295,6 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     headersTimeoutSec: int(merged, 'HEADERS_TIMEOUT_SEC', 20, 1, 3600),
     requestTimeoutSec: int(merged, 'REQUEST_TIMEOUT_SEC', 60, 1, 3600),
     idleTimeoutSec: int(merged, 'IDLE_TIMEOUT_SEC', 60, 1, 3600),
+    metricsListen: metricsListen(merged),
   };
 }

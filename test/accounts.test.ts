@@ -17,7 +17,7 @@ const bin = join(packageRoot, 'bin', 'kinema');
 const kinema = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) =>
   spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8', input: opts.input ?? '', timeout: 120_000,
-    env: { ...process.env, KINEMA_FROM_SOURCE: '1', LOG_LEVEL: 'silent', ...opts.env },
+    env: { ...process.env, KINEMA_FROM_SOURCE: '1', LOG_LEVEL: 'silent', METRICS_LISTEN: '127.0.0.1:0', ...opts.env },
   });
 const lines = (text: string) => text.trimEnd().split('\n');
 

@@ -146,7 +146,7 @@ for (const engine of ENGINES) {
       assert.ok(Number(limited.headers.get('retry-after')) > 0);
     });
 
-    test('serves an OpenAPI document generated from the routes, and Prometheus metrics', async () => {
+    test('serves an OpenAPI document generated from the routes, and Prometheus metrics on the metrics listener only', async () => {
       const doc = await app.api('GET', '/api/v1/openapi.json');
       assert.equal(doc.body.openapi, '3.1.0');
       assert.ok(doc.body.paths['/api/v1/videos/{id}'].get);
@@ -154,12 +154,19 @@ for (const engine of ENGINES) {
       // This test's own /health request; the counter moves in onResponse, after the client has
       // the body, so the metrics are polled until they include it rather than read at once.
       const healthCount = async () => {
-        const metrics = await fetch(`${app.url}/metrics`).then((r) => r.text());
+        const metrics = await fetch(`${app.metricsUrl}/metrics`).then((r) => r.text());
         return Number(/kinema_http_requests_total\{method="GET",route="\/health",status="200"\} (\d+)/.exec(metrics)?.[1] ?? 0);
       };
       const countBefore = await healthCount();
       assert.equal((await app.api('GET', '/health')).status, 200);
       await until(async () => (await healthCount()) > countBefore, 'the /health request to be counted in /metrics');
+      // The public port has no /metrics: the route names, job outcomes and memory figures are
+      // the operator's (issue 9).
+      const publicMetrics = await fetch(`${app.url}/metrics`);
+      assert.equal(publicMetrics.status, 404);
+      assert.doesNotMatch(await publicMetrics.text(), /kinema_http_requests_total/);
+      assert.notEqual(new URL(app.metricsUrl!).port, new URL(app.url).port);
+      assert.equal((await fetch(`${app.metricsUrl}/api/v1/openapi.json`)).status, 404, 'the metrics listener serves metrics only');
       const unknown = await app.api('GET', '/api/v1/nope');
       assert.equal(unknown.status, 404);
       assert.equal(unknown.body.error.code, 'NOT_FOUND');

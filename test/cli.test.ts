@@ -13,7 +13,7 @@ import { freePort, tempDir } from './support/services.js';
 // Every test runs the real CLI, bin/kinema, as its own process (from the sources, so never a
 // stale build), the way an operator does.
 const bin = join(packageRoot, 'bin', 'kinema');
-const childEnv = (env: Record<string, string>) => ({ ...process.env, KINEMA_FROM_SOURCE: '1', LOG_LEVEL: 'silent', ...env });
+const childEnv = (env: Record<string, string>) => ({ ...process.env, KINEMA_FROM_SOURCE: '1', LOG_LEVEL: 'silent', METRICS_LISTEN: '127.0.0.1:0', ...env });
 
 const kinema = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: childEnv(env), timeout: 120_000 });

@@ -11,7 +11,7 @@ test('processes starting at the same moment on an empty PostgreSQL all come up, 
   try {
     const starts = await Promise.allSettled(
       [0, 1, 2, 3].map(async () =>
-        startKinema(loadConfig({ DATABASE_URL: db.url, DATA_DIR: await tempDir('kinema-race-'), LOG_LEVEL: 'silent' }), { api: false, worker: false }, { log: createLogger('silent') }),
+        startKinema(loadConfig({ DATABASE_URL: db.url, DATA_DIR: await tempDir('kinema-race-'), LOG_LEVEL: 'silent', METRICS_LISTEN: '127.0.0.1:0' }), { api: false, worker: false }, { log: createLogger('silent') }),
       ),
     );
     const failures = starts.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason));

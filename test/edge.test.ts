@@ -60,6 +60,25 @@ describe('nginx edge in front of the origin', () => {
     assert.equal(unsigned.status, 403);
   });
 
+  test('the access log never holds a signed media token, only its redacted form', async () => {
+    const u = await signUp(app, 'logged');
+    const { id } = await readyVideo(app, u.token, 'private');
+    const play = await app.api('GET', `/api/v1/videos/${id}/play`, { token: u.token });
+    const signedPath = new URL(play.body.hlsManifest, app.url).pathname;
+    const [, expiry, signature] = /^\/media\/s\/(\d+)\.([A-Za-z0-9_-]{43})\//.exec(signedPath)!;
+    const r = await fetch(`${edge.url}${signedPath}?from=log-test`);
+    assert.equal(r.status, 200);
+    await r.arrayBuffer();
+    const redacted = `${signedPath.replace(signature!, 'REDACTED')}?from=log-test`;
+    // nginx writes the access log line after the response: wait for it.
+    const log = await until(async () => {
+      const text = await edge.accessLog();
+      return text.includes(redacted) && text;
+    }, 'nginx to log the signed request');
+    assert.ok(!log.includes(signature!), 'the token signature is not in the access log');
+    assert.ok(log.includes(`/media/s/${expiry}.REDACTED/`));
+  });
+
   test('the API and uploads pass through the edge', async () => {
     const health = await fetch(`${edge.url}/health`);
     assert.equal(health.status, 200);
@@ -83,7 +102,7 @@ describe('nginx edge verifying signed media tokens without a database', () => {
 
   /** How many /media/* requests the origin has answered so far (from its Prometheus metrics). */
   const originMediaRequests = async () => {
-    const text = await fetch(`${app.url}/metrics`).then((r) => r.text());
+    const text = await fetch(`${app.metricsUrl}/metrics`).then((r) => r.text());
     return [...text.matchAll(/kinema_http_requests_total\{method="GET",route="\/media\/\*",status="\d+"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
   };
 

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/platform/log.js';
 const PARALLEL_SIGNINS = 16;
 
 const dataDir = await mkdtemp(join(tmpdir(), 'kinema-bench-signin-'));
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', TRUST_PROXY: '127.0.0.1' });
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', METRICS_LISTEN: '127.0.0.1:0', TRUST_PROXY: '127.0.0.1' });
 const app = await startKinema(config, { api: true, worker: false }, { log: createLogger('silent') });
 try {
   const url = app.url!;

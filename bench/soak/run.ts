@@ -20,7 +20,7 @@ import pg from 'pg';
 import { makeClip } from '../../test/fixtures/media.js';
 import { createServerDatabase } from '../../test/support/databases.js';
 import { spawnKinemaOnFreePort } from '../../test/support/process.js';
-import { ensureRedis, tempDir } from '../../test/support/services.js';
+import { ensureRedis, freePort, tempDir } from '../../test/support/services.js';
 import { tusUpload } from '../../test/support/tus.js';
 
 const { values } = parseArgs({
@@ -39,8 +39,9 @@ const onPostgres = values.engine === 'postgres';
 const dir = await tempDir('kinema-soak-');
 const db = onPostgres ? await createServerDatabase() : undefined;
 if (onPostgres) await ensureRedis();
+const metricsPort = await freePort();
 const env: Record<string, string> = {
-  DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '1',
+  DATA_DIR: join(dir, 'data'), METRICS_LISTEN: `127.0.0.1:${metricsPort}`, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '1',
   // The soak uploads all day long from one account: quotas would stop it, not a leak.
   QUOTA_VIDEOS_PER_DAY: '0', QUOTA_UPLOAD_BYTES_PER_DAY: '0', QUOTA_STORAGE_BYTES: '0', QUOTA_UNFINISHED_UPLOADS: '0', QUOTA_ACTIVE_JOBS: '0',
   SIGNUPS_PER_ADDRESS_PER_HOUR: '0',
@@ -131,7 +132,7 @@ async function sample(startedAt: number, requestsBefore: number, sinceMs: number
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssMb = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
   const fds = readdirSync(`/proc/${pid}/fd`).length;
-  const metrics = await fetch(metricsUrl()).then((r) => r.text()).catch(() => '');
+  const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text()).catch(() => '');
   const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   let dbConns: number | null = null;
   if (db) {
@@ -145,11 +146,6 @@ async function sample(startedAt: number, requestsBefore: number, sinceMs: number
     lagP99Ms: metric('nodejs_eventloop_lag_p99_seconds') * 1000, dbConns,
     rps: (stats.ok + stats.errors - requestsBefore) / (sinceMs / 1000), errors: stats.errors,
   };
-}
-/** /metrics lives where the process serves it: its own port, or METRICS_PORT when one is set. */
-function metricsUrl(): string {
-  const port = /metrics (?:on|at) [^\s]*:(\d+)/.exec(app.output())?.[1];
-  return port ? `http://127.0.0.1:${port}/metrics` : `${url}/metrics`;
 }
 
 console.log(`soak: ${minutes} min, ${values.engine} engine, target ${targetRps} req/s, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`);

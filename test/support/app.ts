@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { startKinema, type Roles, type RunningApp } from '../../src/app.js';
-import { createLogger } from '../../src/platform/log.js';
+import { createLogger, type Logger } from '../../src/platform/log.js';
 import { createServerDatabase, type Engine } from './databases.js';
 import { tempDir } from './services.js';
 
@@ -16,7 +16,7 @@ export interface TestApp extends RunningApp {
  * Starts a real Kinema on a free loopback port with its own DATA_DIR, on `engine`
  * (PGlite in DATA_DIR, or a fresh database on the local PostgreSQL server).
  */
-export async function startTestApp(opts: { engine?: Engine; roles?: Roles; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { engine?: Engine; roles?: Roles; env?: Record<string, string>; log?: Logger } = {}): Promise<TestApp> {
   const dataDir = opts.env?.DATA_DIR ?? (await tempDir('kinema-app-'));
   const server = opts.engine === 'postgres' ? await createServerDatabase() : undefined;
   const config = loadConfig({
@@ -25,13 +25,15 @@ export async function startTestApp(opts: { engine?: Engine; roles?: Roles; env?:
     DATA_DIR: dataDir,
     WORKER_CONCURRENCY: '1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // Many apps run at once: each gets a free port for its metrics listener.
+    METRICS_LISTEN: '127.0.0.1:0',
     ...(server ? { DATABASE_URL: server.url } : {}),
     // Tests sign many accounts up from loopback; test/signin-abuse.test.ts sets its own limit.
     SIGNUPS_PER_ADDRESS_PER_HOUR: '0',
     ...opts.env,
   });
   const app = await startKinema(config, opts.roles ?? { api: true, worker: false }, {
-    log: createLogger(config.logLevel),
+    log: opts.log ?? createLogger(config.logLevel),
   });
   const url = app.url!;
   return {

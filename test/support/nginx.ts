@@ -6,6 +6,8 @@ import { freePort, ownsListeningPort, tempDir, waitFor } from './services.js';
 
 export interface Edge {
   url: string;
+  /** What nginx has written to its access log so far. */
+  accessLog(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,7 @@ export async function startEdge(origin: string, opts: { tokenScript?: string; si
     const up = () => child.exitCode === null && child.signalCode === null;
     // Up means the nginx master holds the port, not that something answers on it.
     const ready = await waitFor(async () => !up() || (await ownsListeningPort(child.pid!, port)), 60_000);
-    if (ready && up()) return edgeOf(port, child, exited);
+    if (ready && up()) return edgeOf(port, child, exited, join(run, 'access.log'));
     child.kill('SIGTERM'); // not SIGKILL: that would leave its workers behind
     await exited;
     const errors = stderr + (await readFile(join(run, 'error.log'), 'utf8').catch(() => ''));
@@ -44,9 +46,10 @@ export async function startEdge(origin: string, opts: { tokenScript?: string; si
   }
 }
 
-function edgeOf(port: number, child: ChildProcess, exited: Promise<void>): Edge {
+function edgeOf(port: number, child: ChildProcess, exited: Promise<void>, accessLogPath: string): Edge {
   return {
     url: `http://127.0.0.1:${port}`,
+    accessLog: () => readFile(accessLogPath, 'utf8').catch(() => ''),
     async stop() {
       child.kill('SIGQUIT');
       await exited;

@@ -24,7 +24,7 @@ export interface KinemaProcess {
 export async function spawnKinema(role: 'start' | 'api' | 'worker', env: Record<string, string>, opts: { waitForHealth?: boolean } = {}): Promise<KinemaProcess> {
   const child = spawn(process.execPath, [join(packageRoot, 'bin', 'kinema'), role], {
     // From the sources, so a test never runs a stale build.
-    env: { ...process.env, LOG_LEVEL: 'warn', KINEMA_FROM_SOURCE: '1', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', KINEMA_FROM_SOURCE: '1', METRICS_LISTEN: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -52,7 +52,19 @@ ${run ? `pid ${run}/nginx.pid;\nerror_log ${run}/error.log warn;` : ''}
 events { worker_connections 4096; }
 
 http {
-  ${run ? `access_log ${run}/access.log;\n  client_body_temp_path ${run}/client_body;\n  proxy_temp_path ${run}/proxy_temp;\n  fastcgi_temp_path ${run}/fastcgi_temp;\n  uwsgi_temp_path ${run}/uwsgi_temp;\n  scgi_temp_path ${run}/scgi_temp;` : ''}
+  # The access log never holds a signed media token: $kinema_log_uri is the request URI with the
+  # token's signature replaced (the expiry kept), and the format leaves out $request, which would
+  # quote the URI as sent. The api redacts its own logs the same way (src/platform/log-redaction.ts).
+  # nginx's error log cannot be reformatted and quotes the request line on upstream errors: keep
+  # it as private as the tokens (they expire within hours and open one video).
+  map $request_uri $kinema_log_uri {
+    default $request_uri;
+    "~^(?<kinema_pre>/media/s/)(?<kinema_exp>[0-9]{1,12}\\.)?[^/?]*(?<kinema_rest>.*)$" "\${kinema_pre}\${kinema_exp}REDACTED\${kinema_rest}";
+  }
+  log_format kinema '$remote_addr - $remote_user [$time_local] "$request_method $kinema_log_uri $server_protocol" '
+                    '$status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_cache_status';
+  access_log ${run ? `${run}/access.log` : '/var/log/nginx/access.log'} kinema;
+  ${run ? `client_body_temp_path ${run}/client_body;\n  proxy_temp_path ${run}/proxy_temp;\n  fastcgi_temp_path ${run}/fastcgi_temp;\n  uwsgi_temp_path ${run}/uwsgi_temp;\n  scgi_temp_path ${run}/scgi_temp;` : ''}
   sendfile on;
   tcp_nopush on;
 

@@ -19,6 +19,8 @@ const PREFLIGHT_HEADERS = {
   'access-control-max-age': '86400',
 };
 
+const MEDIA_HELMET = { crossOriginResourcePolicy: { policy: 'cross-origin' as const } };
+
 const mediaNotFound = () => notFound('MEDIA_NOT_FOUND', 'No such media file.');
 
 function setObjectHeaders(reply: FastifyReply, info: ObjectInfo, cacheControl: string) {
@@ -51,6 +53,9 @@ export function registerOriginRoutes(app: HttpServer, delivery: DeliveryService,
     method: ['GET', 'HEAD'],
     url: '/media/*',
     schema: { hide: true },
+    // Posters and storyboards shown by pages on other sites (embeds) load without CORS (no-cors
+    // <img>, CSS backgrounds): a same-origin resource policy would block them. The URL is the grant.
+    helmet: MEDIA_HELMET,
     handler: async (req, reply) => {
       reply.headers(CORS_HEADERS);
       // Errors must not be cached by an edge for the year a segment would be.
@@ -82,5 +87,5 @@ export function registerOriginRoutes(app: HttpServer, delivery: DeliveryService,
     },
   });
 
-  app.options('/media/*', { schema: { hide: true } }, async (_req, reply) => reply.status(204).headers(PREFLIGHT_HEADERS).send());
+  app.options('/media/*', { schema: { hide: true }, helmet: MEDIA_HELMET }, async (_req, reply) => reply.status(204).headers(PREFLIGHT_HEADERS).send());
 }

@@ -2,4 +2,5 @@
 // Other modules see a caller only as `req.principal` (see platform/http/auth.ts).
 export { createIdentityService, type AccountPolicy, type IdentityService, type Principal } from './service.js';
 export { registerAuthHook, registerIdentityRoutes } from './routes.js';
+export { createSessionCookie, HTTPS_SESSION_COOKIE, type SessionCookie } from './session-cookie.js';
 export { describeAccountInputProblem } from './account-input.js';

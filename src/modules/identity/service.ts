@@ -37,8 +37,11 @@ const LOGIN_WINDOW_SEC = 15 * 60;
 const MAX_ATTEMPTS_PER_ACCOUNT = 10;
 const SIGNUP_WINDOW_SEC = 3600;
 // Authenticated requests are frequent; a short cache keeps them off the database. Logout deletes
-// the entry, so revocation is immediate on this process and on every process sharing Redis.
+// the entry, so revocation is immediate on this process and on every process sharing Redis. The
+// fill goes through a lease (Cache.getOrLease): a request that read the session just before a
+// logout committed cannot put it back into the cache after the logout's delete.
 const SESSION_CACHE_TTL_SEC = 60;
+const SESSION_LEASE_TTL_SEC = 10;
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
@@ -49,7 +52,18 @@ type NewAccount = { username: string; email: string; password: string };
  * (see hash-gate.ts); tokens are 256 random bits handed to the client once and stored only as a
  * SHA-256 hash.
  */
-export function createIdentityService(deps: { db: Db; cache: Cache; policy: AccountPolicy; passwords?: PasswordHasher }) {
+export function createIdentityService(deps: {
+  db: Db;
+  cache: Cache;
+  policy: AccountPolicy;
+  passwords?: PasswordHasher;
+  /**
+   * Whether sessions may be cached: only when every process that can sign a session out shares
+   * this cache (Redis, or the one embedded process). Processes sharing PostgreSQL with a cache
+   * each of their own would go on accepting a signed-out token from their copies.
+   */
+  cacheSessions?: boolean;
+}) {
   const q = identityQueries(deps.db);
   const lastKnown = createLastKnown<NonNullable<Awaited<ReturnType<typeof q.findSessionUser>>>>({ max: 10_000, maxAgeMs: LAST_KNOWN_MAX_AGE_MS });
   const passwords = deps.passwords ?? createPasswordHasher();
@@ -137,14 +151,18 @@ export function createIdentityService(deps: { db: Db; cache: Cache; policy: Acco
     /** The principal behind a token, or undefined when it is unknown, revoked or expired. */
     async authenticate(token: string): Promise<Principal | undefined> {
       const tokenHash = hashToken(token);
-      const cached = await deps.cache.get<Principal & { expiresAt: number }>(sessionKey(tokenHash));
-      if (cached && cached.expiresAt > Date.now()) return { userId: cached.userId, username: cached.username, role: cached.role };
+      const key = sessionKey(tokenHash);
+      const cacheSessions = deps.cacheSessions ?? true;
+      // Taken before the database read, so a logout committed after that read revokes the lease.
+      const read = cacheSessions ? await deps.cache.getOrLease<Principal & { expiresAt: number }>(key, SESSION_LEASE_TTL_SEC) : undefined;
+      if (read?.hit && read.value.expiresAt > Date.now()) return { userId: read.value.userId, username: read.value.username, role: read.value.role };
       // Through a database outage, a session this process verified in the last few minutes still
-      // signs its user in (uploads keep going; anything that writes answers 503 anyway).
+      // signs its user in (uploads keep going; anything that writes answers 503 anyway). A value
+      // remembered that way is never written to the shared cache.
       const { value: row, stale } = await lastKnown.read(tokenHash, async () => (await q.findSessionUser(tokenHash)) ?? undefined);
       if (!row || row.expiresAt.getTime() <= Date.now()) return undefined;
       const principal: Principal = { userId: row.userId, username: row.username, role: row.role };
-      if (!stale) await deps.cache.set(sessionKey(tokenHash), { ...principal, expiresAt: row.expiresAt.getTime() }, SESSION_CACHE_TTL_SEC);
+      if (!stale && read && !read.hit && read.lease) await deps.cache.setLeased(key, read.lease, { ...principal, expiresAt: row.expiresAt.getTime() }, SESSION_CACHE_TTL_SEC);
       return principal;
     },
 

@@ -14,6 +14,7 @@ declare module 'fastify' {
   }
 }
 
+/** The session cookie's name on plain http; HTTPS uses `__Host-` before it (modules/identity/session-cookie.ts). */
 export const SESSION_COOKIE = 'kinema_session';
 
 type Security = { [scheme: string]: string[] }[];
@@ -44,14 +45,14 @@ export function assertOwnerOrAdmin(principal: RequestPrincipal, ownerId: string,
   }
 }
 
-/** Reads a bearer token, falling back to the session cookie. `bearer` tells which one. */
-export function readToken(req: FastifyRequest): { token: string; bearer: boolean } | undefined {
+/** Reads a bearer token, falling back to the session cookie's value. `bearer` tells which one. */
+export function readToken(req: FastifyRequest, cookieValue: (req: FastifyRequest) => string | undefined): { token: string; bearer: boolean } | undefined {
   const header = req.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+([A-Za-z0-9_-]{16,128})\s*$/i.exec(header);
     if (!match) throw new AppError('INVALID_TOKEN', 401, 'The Authorization header must be "Bearer <token>" with a token from /api/v1/auth/login.');
     return { token: match[1]!, bearer: true };
   }
-  const cookie = req.cookies?.[SESSION_COOKIE];
+  const cookie = cookieValue(req);
   return cookie ? { token: cookie, bearer: false } : undefined;
 }

@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.js';
 import { isDependencyOutage, OUTAGE_RETRY_AFTER_SEC, outageSource, type Outages } from '../outage.js';
 import type { ErrorObject } from 'ajv';
 import { createSchemaCompiler, describeValidation } from './validation.js';
+import { registerSecurityHeaders, type SecurityHeaderOptions } from './security-headers.js';
 
 export type HttpServer = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -58,6 +59,8 @@ export interface HttpServerOptions {
   /** Where requests that met an outage report it (once per outage, not once per request). */
   outages?: Outages;
   timeouts?: HttpTimeouts;
+  /** CSP, Referrer-Policy, nosniff and the rest (see security-headers.ts). */
+  securityHeaders: SecurityHeaderOptions;
 }
 
 const DEFAULT_TIMEOUTS: HttpTimeouts = { headersSec: 20, requestSec: 60, idleSec: 60 };
@@ -99,7 +102,10 @@ function describeFastifyError(err: FastifyError): { status: number; code: string
 
 /**
  * The HTTP base every module mounts its routes on: schema validation, one error shape
- * `{error: {code, message}}`, request metrics, cookies and the OpenAPI document.
+ * `{error: {code, message}}`, security headers, request metrics, cookies and the OpenAPI
+ * document. The document is public on purpose: it describes the routes of an open-source server
+ * (the same as its source code), lists no hidden route and no setting, and API clients and
+ * people need it; GitLab and PeerTube publish theirs too.
  */
 export async function createHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
   const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
@@ -135,6 +141,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createSchemaCompiler());
   enforceRequestDeadline(app, timeouts.requestSec * 1000);
+  await registerSecurityHeaders(app, opts.securityHeaders);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -145,7 +152,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'kinema_session' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'kinema_session', description: 'Set by sign-in. Named `__Host-kinema_session` over HTTPS.' },
         },
       },
     },
