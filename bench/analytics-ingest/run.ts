@@ -28,6 +28,9 @@ const { values } = parseArgs({
     videos: { type: 'string', default: '200' },
     sessions: { type: 'string', default: '50000' },
     url: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    // Writes a V8 CPU profile of each server process into this directory (open it in Chrome DevTools).
+    'cpu-prof': { type: 'string' },
+    only: { type: 'string', description: 'batched or naive: run one mode' },
   },
 });
 const durationSec = Number(values.duration);
@@ -72,7 +75,8 @@ async function beaconRows(): Promise<number> {
 }
 
 async function startServer(mode: 'batched' | 'naive', dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'server.ts'), mode, dbUrl, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(import.meta.dirname, 'server.ts'), mode, dbUrl, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${mode} server exited (${code})`)));
@@ -109,14 +113,19 @@ async function runMode(mode: 'batched' | 'naive', videos: string[]): Promise<Mod
   const { url, child } = await startServer(mode, dataDir);
   try {
     // Warm-up: JIT, pools, the catalog cache.
-    await autocannon({ url, connections, duration: 3, method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': UA },
+    const warm = await autocannon({ url, connections, duration: 5, method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': UA },
       requests: [{ setupRequest: (req) => ({ ...req, ...beaconBody(videos) }) }] });
     const warmed = await beaconRowsSettled(before);
+    // A fixed number of requests (sized from the warm-up's rate to last about --duration), so that
+    // every request sent is answered and counted: with a fixed duration, requests in flight at
+    // the cut-off would land as rows without being counted as accepted.
+    const amount = Math.max(1000, Math.round(warm.requests.average * durationSec));
     const start = performance.now();
     const r = await autocannon({
-      url, connections, duration: durationSec, method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': UA },
+      url, connections, amount, method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': UA },
       requests: [{ setupRequest: (req) => ({ ...req, ...beaconBody(videos) }) }],
     });
+    const elapsedSec = (performance.now() - start) / 1000;
     const accepted = r['2xx'];
     // Zero loss: every 204 must become a row. Batches land within a second or two.
     const deadline = Date.now() + 120_000;
@@ -124,7 +133,7 @@ async function runMode(mode: 'batched' | 'naive', videos: string[]): Promise<Mod
     while ((rows = (await beaconRows()) - warmed) < accepted && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
     const landSec = (performance.now() - start) / 1000;
     return {
-      mode, accepted, other: r.non2xx + r.errors + r.timeouts, beaconsPerSec: accepted / durationSec,
+      mode, accepted, other: r.non2xx + r.errors + r.timeouts, beaconsPerSec: accepted / elapsedSec,
       p50: r.latency.p50, p99: r.latency.p99, landed: rows, landedPerSec: rows / landSec, landSec,
     };
   } finally {
@@ -151,14 +160,21 @@ process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 try {
   const videos = await seed();
   console.log(`analytics ingest: ${durationSec} s per mode, ${connections} connections, ${videoCount} videos, ${sessionCount} sessions; ${availableParallelism()} cores shared by the api process, the load generator and PostgreSQL`);
-  const results = [await runMode('naive', videos), await runMode('batched', videos)];
+  const modes = values.only ? [values.only as 'batched' | 'naive'] : (['naive', 'batched'] as const);
+  const results: ModeResult[] = [];
+  for (const mode of modes) results.push(await runMode(mode, videos));
   console.log('\n| mode | beacons/s accepted | p50 ms | p99 ms | non-2xx/errors | rows landed / accepted | events/s landed |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.mode} | ${Math.round(r.beaconsPerSec).toLocaleString('en')} | ${r.p50} | ${r.p99} | ${r.other} | ${r.landed.toLocaleString('en')} / ${r.accepted.toLocaleString('en')}${r.landed === r.accepted ? ' (no loss)' : ' LOSS'} | ${Math.round(r.landedPerSec).toLocaleString('en')} |`);
+    console.log(`| ${r.mode} | ${Math.round(r.beaconsPerSec).toLocaleString('en')} | ${r.p50} | ${r.p99} | ${r.other} | ${r.landed.toLocaleString('en')} / ${r.accepted.toLocaleString('en')}${r.landed === r.accepted ? ' (no loss)' : r.landed > r.accepted ? ' (MORE rows than 204s)' : ' LOSS'} | ${Math.round(r.landedPerSec).toLocaleString('en')} |`);
   }
+  // Disk per beacon row (heap + TOAST + indexes, over every partition), for DEPLOY.md's sizing.
+  const size = await counter!.query(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS bytes, (SELECT count(*) FROM events)::bigint AS n
+                                       FROM pg_inherits i WHERE i.inhparent = 'events'::regclass`);
+  const { bytes, n } = size.rows[0] as { bytes: string; n: string };
+  console.log(`\ndisk: ${Number(n).toLocaleString('en')} event rows take ${(Number(bytes) / 2 ** 20).toFixed(1)} MiB with their indexes: ${Math.round(Number(bytes) / Number(n))} bytes a row`);
   const [naive, batched] = results as [ModeResult, ModeResult];
-  console.log(`\nbatched / naive: ${(batched.beaconsPerSec / naive.beaconsPerSec).toFixed(1)}× the beacons/s, p99 ${batched.p99} ms vs ${naive.p99} ms`);
+  if (batched) console.log(`\nbatched / naive: ${(batched.beaconsPerSec / naive.beaconsPerSec).toFixed(1)}× the beacons/s, p99 ${batched.p99} ms vs ${naive.p99} ms`);
 } finally {
   await counter?.end();
   await cleanup();
