@@ -119,7 +119,7 @@ async function runMode(mode: 'batched' | 'naive', videos: string[]): Promise<Mod
     // A fixed number of requests (sized from the warm-up's rate to last about --duration), so that
     // every request sent is answered and counted: with a fixed duration, requests in flight at
     // the cut-off would land as rows without being counted as accepted.
-    const amount = Math.max(1000, Math.round(warm.requests.average * durationSec));
+    const amount = Math.round(Math.max(2000, warm.requests.average * 1.5) * durationSec);
     const start = performance.now();
     const r = await autocannon({
       url, connections, amount, method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': UA },
