@@ -110,7 +110,8 @@ describe('what people see beyond the happy path', () => {
     const { context, page } = await newPage();
     await page.goto(`/watch/${id}`);
     const overlay = page.locator('.player-error');
-    await overlay.waitFor();
+    // hls.js retries the missing files before it gives up: on a loaded machine that took over 30 s.
+    await overlay.waitFor({ timeout: MEDIA_GIVE_UP_MS });
     assert.match((await overlay.textContent())!, /The files of this video are missing on the server/);
     assert.equal(await overlay.getByRole('button', { name: 'Try again' }).count(), 0);
     await context.close();
