@@ -80,8 +80,6 @@ export const Settings = Type.Object({
 }, { additionalProperties: false });
 export type Settings = Static<typeof Settings>;
 
-export const SettingsPatch = Type.Partial(Settings, { additionalProperties: false, minProperties: 1 });
-
 export const Rating = Type.Union([Type.Literal('like'), Type.Literal('dislike')]);
 export const RatingBody = Type.Object({ value: Rating }, { additionalProperties: false });
 export const RatingAnswer = Type.Object({
