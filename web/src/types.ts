@@ -59,4 +59,6 @@ export interface PlayInfo {
   recommendedRendition?: string | number | Partial<Rendition> | null;
   posterUrl: string | null;
   storyboardUrl: string | null;
+  /** For a signed-in viewer who left this video between 5 % and 90 %: where they stopped. */
+  resumeAtSec?: number | null;
 }
