@@ -105,6 +105,7 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
       ),
       h('div', { class: 'row-actions' },
         video.status === 'awaiting_upload' && h('a', { href: `/upload?video=${encodeURIComponent(video.id)}`, class: 'btn btn-primary btn-small', 'aria-label': `Choose the file for “${video.title}”` }, 'Choose file'),
+        isReady && h('a', { href: `/me/analytics/${video.id}`, class: 'btn btn-secondary btn-small', 'aria-label': `Analytics of “${video.title}”` }, 'Analytics'),
         retry, edit, remove),
     );
   }
