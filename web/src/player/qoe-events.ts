@@ -5,8 +5,9 @@ import type { QoeTracker } from './qoe.js';
 /**
  * Feeds a QoeTracker from what the browser and hls.js report, never from guesses:
  * - play requested: the `play` event (autoplay's play() or the viewer's press);
- * - first frame with the playhead moving, end of a stall: a `timeupdate` whose currentTime is
- *   past the last one seen (`playing` alone fires before the playhead has moved);
+ * - first frame with the playhead moving, end of a stall: the first frame presented after
+ *   `playing` (requestVideoFrameCallback), or a `timeupdate` whose currentTime is past the last
+ *   one seen (`playing` alone fires before the playhead has moved);
  * - stall: `waiting`, or hls.js's BUFFER_STALLED_ERROR (its own watchdog, for the stalls a
  *   browser reports late);
  * - rung on screen: hls.js FRAG_CHANGED (the fragment being played, not the one being loaded),
@@ -21,6 +22,12 @@ export function bindQoe(tracker: QoeTracker, video: HTMLVideoElement, hls: Hls |
   video.addEventListener('timeupdate', () => {
     if (video.currentTime > lastTime && !video.paused && !video.seeking) tracker.playheadMoved();
     lastTime = video.currentTime;
+  }, opts);
+  // Sharper than the next timeupdate (every ~250 ms): the first frame presented after `playing`.
+  video.addEventListener('playing', () => {
+    video.requestVideoFrameCallback?.(() => {
+      if (!video.paused && !video.seeking) tracker.playheadMoved();
+    });
   }, opts);
   video.addEventListener('waiting', () => !video.seeking && tracker.stalled(), opts);
   video.addEventListener('pause', () => !video.ended && tracker.paused(), opts);
