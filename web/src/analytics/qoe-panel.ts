@@ -30,20 +30,28 @@ function renditionShare(qoe: Qoe): HTMLElement {
 }
 
 /**
- * Quality of experience as Mux Data defines it: startup time (median and 95th percentile),
- * rebuffering, exits before start, failures, bitrate, upscaling and the renditions played.
+ * What viewers experienced, as Mux Data defines it: startup time (median and 95th percentile),
+ * rebuffering, exits before start and failures, each with a verdict.
  */
-export function qoePanel(qoe: Qoe): HTMLElement {
+export function experiencePanel(qoe: Qoe): HTMLElement {
   return h('div', { class: 'qoe-panel' },
     h('div', { class: 'qoe-grid' },
       tile('Startup time', formatMs(qoe.startupMsMedian), verdictOf('startup', qoe.startupMsMedian), `Median; 95 % of viewers started within ${formatMs(qoe.startupMsP95)}.`, 'qoe-startup'),
       tile('Rebuffering', formatPercent(qoe.rebufferPercent), verdictOf('rebuffer', qoe.rebufferPercent), `Of watch time spent stalled${qoe.rebufferCountPerSession !== null ? `; ${qoe.rebufferCountPerSession.toFixed(2)} stalls per view` : ''}.`, 'qoe-rebuffer'),
       tile('Exits before start', formatPercent(qoe.exitsBeforeStartPercent), verdictOf('exits', qoe.exitsBeforeStartPercent), 'Viewers who pressed play and left before the first frame.', 'qoe-exits'),
       tile('Playback failures', formatPercent(qoe.playbackFailurePercent), verdictOf('failures', qoe.playbackFailurePercent), 'Views ended by an error the player could not recover from.', 'qoe-failures'),
+    ),
+    h('p', { class: 'qoe-foot muted' }, `From ${formatCount(qoe.sessions)} viewing session${qoe.sessions === 1 ? '' : 's'}, measured in the viewers' players. Definitions: Mux Data.`),
+  );
+}
+
+/** How the video reached viewers: bitrate, upscaling and the renditions played, weighted by time. */
+export function deliveryPanel(qoe: Qoe): HTMLElement {
+  return h('div', { class: 'qoe-panel' },
+    h('div', { class: 'qoe-grid qoe-grid-two' },
       tile('Average bitrate', formatKbps(qoe.avgBitrateKbps), null, 'Of what was played, weighted by time.', 'qoe-bitrate'),
       tile('Upscaled', formatPercent(qoe.upscalePercent), null, 'Playback time at a rendition smaller than the player.', 'qoe-upscaled'),
     ),
     h('div', { class: 'qoe-renditions' }, h('h3', { class: 'qoe-subtitle' }, 'Renditions played'), renditionShare(qoe)),
-    h('p', { class: 'qoe-foot muted' }, `From ${formatCount(qoe.sessions)} viewing session${qoe.sessions === 1 ? '' : 's'}. Definitions: Mux Data.`),
   );
 }

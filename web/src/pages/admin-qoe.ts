@@ -7,7 +7,7 @@ import type { PageContext } from '../router.js';
 import type { AdminQoe, Qoe } from '../types.js';
 import { delay } from '../upload/wait-until-processed.js';
 import { formatCount, formatKbps, formatMs, formatPercent, verdictOf } from '../analytics/figures.js';
-import { qoePanel } from '../analytics/qoe-panel.js';
+import { deliveryPanel, experiencePanel } from '../analytics/qoe-panel.js';
 import { periodPicker, watchingNowPill } from '../analytics/dashboard-parts.js';
 
 const LIVE_POLL_MS = 15_000;
@@ -55,14 +55,16 @@ export async function render({ query, outlet, signal }: PageContext): Promise<vo
       }
       const chartBox = h('div', { class: 'chart-box', 'data-testid': 'qoe-timeline-chart' });
       replaceChildren(body, h('div', { class: 'dash-grid' },
-        section('Overall', 'All sessions of the period.', qoePanel(q.overall), 'dash-wide'),
-        section('Per hour', 'Bars: rebuffering; line: median startup time (UTC hours).', chartBox, 'dash-wide'),
-        section('By browser', 'From each viewer\'s User-Agent.', breakdown(q.byBrowser.map((r) => ({ key: String(r.browser), qoe: r })))),
-        section('By rung', 'The rendition each session spent most time at.', breakdown(q.byRung.map((r) => ({ key: `${String(r.height)}p`, qoe: r })))),
+        section('Playback quality', 'All sessions of the period.', experiencePanel(q.overall), 'dash-wide'),
+        section('Per hour', 'Bars: rebuffering; line: median startup time (UTC hours).', chartBox),
+        section('Delivery', 'How the streams reached viewers.', deliveryPanel(q.overall)),
+        section('By browser', 'From each viewer\'s User-Agent.', breakdown(q.byBrowser.map((r) => ({ key: String(r.browser), qoe: r }))), 'dash-wide'),
+        section('By rung', 'The rendition each session spent most time at.', breakdown(q.byRung.map((r) => ({ key: `${String(r.height)}p`, qoe: r }))), 'dash-wide'),
         section('By edge', 'The media host that served each session.', breakdown(q.byEdge.map((r) => ({ key: String(r.edge), qoe: r }))), 'dash-wide'),
       ));
       const { qoeTimelineChart } = await import('../analytics/charts.js');
-      if (!mine.signal.aborted) qoeTimelineChart(chartBox, hourly(q.timeline), mine.signal);
+      const nowSec = Date.now() / 1000;
+      if (!mine.signal.aborted) qoeTimelineChart(chartBox, hourly(q.timeline), { fromSec: nowSec - days * 86_400, toSec: nowSec }, mine.signal);
     } catch (err) {
       if (signal.aborted || mine.signal.aborted) return;
       body.removeAttribute('aria-busy');

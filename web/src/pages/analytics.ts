@@ -8,7 +8,7 @@ import type { PageContext } from '../router.js';
 import type { ChannelAnalytics, Video, VideoAnalytics } from '../types.js';
 import { delay } from '../upload/wait-until-processed.js';
 import { formatCount, formatWatchTime, hasFigures, retentionSeries, timelineSeries } from '../analytics/figures.js';
-import { qoePanel } from '../analytics/qoe-panel.js';
+import { deliveryPanel, experiencePanel } from '../analytics/qoe-panel.js';
 import { periodPicker, PERIODS, watchingNowPill } from '../analytics/dashboard-parts.js';
 
 /** How often "watching now" is asked again (a viewer counts for 30 s after their last beacon). */
@@ -74,8 +74,7 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
       body.removeAttribute('aria-busy');
       live.set(figures.watchingNow);
       replaceChildren(body, ...(await dashboard(figures, charts.signal)));
-      drawPending.forEach((draw) => draw());
-      drawPending = [];
+      drawCharts();
     } catch (err) {
       charts.abort();
       if (signal.aborted || mine !== loadCount) return;
@@ -88,7 +87,19 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
   }
 
   /** Charts need their box in the document to measure it; they are drawn right after it is. */
-  let drawPending: (() => void)[] = [];
+  let drawPending: { box: HTMLElement; draw: () => void }[] = [];
+  function drawCharts(): void {
+    for (const { box, draw } of drawPending) {
+      try {
+        draw();
+      } catch (err) {
+        // One chart that cannot draw leaves the others and the figures on the page.
+        console.error(err);
+        replaceChildren(box, h('p', { class: 'muted chart-empty' }, 'This chart could not be drawn in this browser.'));
+      }
+    }
+    drawPending = [];
+  }
 
   async function dashboard(a: VideoAnalytics | ChannelAnalytics, chartSignal: AbortSignal): Promise<Child[]> {
     const kpis = h('div', { class: 'kpi-grid' },
@@ -110,16 +121,17 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
     const retentionBox = h('div', { class: 'chart-box', 'data-testid': 'retention-chart' });
     const duration = 'topVideos' in a ? null : await videoDuration();
     const xLabel = (p: number) => (duration ? formatDuration((duration * p) / 100) : `${Math.round(p)} %`);
-    drawPending.push(() => chartsModule.timelineChart(timelineBox, timelineSeries(a.timeline), chartSignal));
-    if (a.retention.length > 0) drawPending.push(() => chartsModule.retentionChart(retentionBox, retentionSeries(a.retention), xLabel, chartSignal));
+    drawPending.push({ box: timelineBox, draw: () => chartsModule.timelineChart(timelineBox, timelineSeries(a.timeline), chartSignal) });
+    if (a.retention.length > 0) drawPending.push({ box: retentionBox, draw: () => chartsModule.retentionChart(retentionBox, retentionSeries(a.retention), xLabel, chartSignal) });
     return [
       kpis,
       h('div', { class: 'dash-grid' },
         card('Views and watch time', 'Per day (UTC). Bars: views; line: hours watched.', timelineBox, 'dash-wide'),
-        card('Audience retention', 'Share of viewers still watching at each point of the video.',
-          a.retention.length > 0 ? retentionBox : h('p', { class: 'muted chart-empty' }, 'Not enough plays yet to draw the curve.')),
-        card('Playback quality', 'What viewers experienced, measured in their players.', qoePanel(a.qoe), 'dash-qoe'),
-        'topVideos' in a && a.topVideos.length > 0 && card('Top videos', `Most views in the last ${days} days.`, topVideos(a.topVideos)),
+        card('Audience retention', `Share of viewers still watching at each point of ${'topVideos' in a ? 'your videos' : 'the video'}.`,
+          a.retention.length > 0 ? retentionBox : h('p', { class: 'muted chart-empty' }, 'topVideos' in a ? 'Retention is drawn for one video at a time: open one from Top videos.' : 'Not enough plays yet to draw the curve.')),
+        card('Delivery', 'How the streams reached viewers.', deliveryPanel(a.qoe)),
+        card('Playback quality', 'What viewers experienced.', experiencePanel(a.qoe), 'dash-wide'),
+        'topVideos' in a && a.topVideos.length > 0 && card('Top videos', `Most views in the last ${days} days.`, topVideos(a.topVideos), 'dash-wide'),
       ),
       a.updatedThrough && h('p', { class: 'dash-foot muted' }, `Views are live. Other figures include viewing up to ${new Date(a.updatedThrough).toLocaleString()} (refreshed every minute).`),
     ];
