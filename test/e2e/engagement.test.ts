@@ -27,6 +27,7 @@ const UI_TIMEOUT_MS = 60_000;
 /** The figures other than views come from rollups a queue job refreshes every minute. */
 const ROLLUP_TIMEOUT_MS = 240_000;
 const CLIP_SEC = 24;
+const DESKTOP_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
 
 interface Observed {
   violations: string[];
@@ -40,7 +41,11 @@ describe('engagement in a browser: watch beacon, resume, history, likes, QoE, da
   let watched: Promise<{ viewer: Awaited<ReturnType<typeof signUp>>; leftAtSec: number }> | undefined;
 
   before(async () => {
-    [app, browser] = await Promise.all([startWebKinema(), launchChromium()]);
+    // Headless Chromium says "HeadlessChrome", which the server rightly treats as a bot (no view,
+    // no QoE session); these sessions stand for people, so the browser presents a desktop
+    // Chrome's string, for every request, the page-hide beacons included (a context's userAgent
+    // option does not reach requests sent while a page unloads).
+    [app, browser] = await Promise.all([startWebKinema(), launchChromium([`--user-agent=${DESKTOP_CHROME}`])]);
     await mkdir(SCREENSHOTS, { recursive: true });
   });
   after(async () => {
@@ -49,10 +54,7 @@ describe('engagement in a browser: watch beacon, resume, history, likes, QoE, da
   });
 
   async function newPage(observed: Observed, width = 1280, height = 800): Promise<{ context: BrowserContext; page: Page }> {
-    // Headless Chromium says "HeadlessChrome", which the server rightly treats as a bot (no view,
-    // no history); these sessions stand for people, so they present the desktop browser's string.
-    const userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${browser.version()} Safari/537.36`;
-    const context = await browser.newContext({ viewport: { width, height }, baseURL: app.url, userAgent });
+    const context = await browser.newContext({ viewport: { width, height }, baseURL: app.url });
     context.setDefaultTimeout(UI_TIMEOUT_MS);
     const page = await context.newPage();
     await page.exposeFunction('__reportCspViolation', (v: string) => void observed.violations.push(v));
@@ -133,6 +135,13 @@ describe('engagement in a browser: watch beacon, resume, history, likes, QoE, da
         const item = (await app.api('GET', '/api/v1/me/history', { token: viewer.token })).body.items?.[0];
         return item?.video.id === videoId && item.positionSec >= durationSec * 0.35 && item;
       }, 'the history to hold where the viewer left', UI_TIMEOUT_MS);
+      // The page-hide beacon (sendBeacon) arrived, and is the session's last word: "left".
+      const lastBeacon = await until(async () => {
+        const rows = await app.platform.database.db.selectFrom('events').select(['props', 'sessionId']).where('videoId', '=', videoId).where('userId', '=', viewer.userId).where('type', '=', 'beacon').orderBy('id', 'desc').execute();
+        return rows.some((r) => (r.props as { state?: string }).state === 'left') && rows[0];
+      }, 'the page-hide beacon', UI_TIMEOUT_MS);
+      assert.equal((lastBeacon.props as { state?: string }).state, 'left', 'nothing after the page-hide beacon says the viewer is still there');
+      assert.equal((lastBeacon.props as { bot?: boolean }).bot, undefined, 'a person\'s beacon');
       assert.deepEqual(observed, { violations: [], errors: [] });
       await context.close();
       return { viewer, leftAtSec };
@@ -225,9 +234,12 @@ describe('engagement in a browser: watch beacon, resume, history, likes, QoE, da
   test('the creator dashboard draws the video\'s real figures: views, watch time, retention, QoE, watching now', async () => {
     const { owner, videoId } = await uploadedVideo();
     await watchedTo40Percent();
+    // Every session of the earlier tests has sent its last beacon by now: wait until the rollups
+    // cover this moment, so the page shows all of them.
+    const viewedBy = Date.now();
     const figures = await until(async () => {
-      const a = (await app.api('GET', `/api/v1/videos/${videoId}/analytics?days=7`, { token: owner.token })).body;
-      return a.views >= 1 && a.watchTimeSec > 0 && a.retention?.length > 0 && a.qoe?.sessions > 0 && a;
+      const a = (await app.api('GET', `/api/v1/videos/${videoId}/analytics?days=28`, { token: owner.token })).body;
+      return a.updatedThrough && Date.parse(a.updatedThrough) >= viewedBy && a.watchTimeSec > 0 && a.retention?.length > 0 && a.qoe?.sessions > 0 && a;
     }, 'the rollups to hold the viewing', ROLLUP_TIMEOUT_MS);
 
     const observed: Observed = { violations: [], errors: [] };
@@ -253,6 +265,15 @@ describe('engagement in a browser: watch beacon, resume, history, likes, QoE, da
     await page.goto('/admin/qoe');
     await page.locator('[data-testid="qoe-timeline-chart"] canvas').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'admin-qoe.png'), fullPage: true });
+
+    // On a 360 px phone the dashboards stack into one column, with nothing to scroll sideways.
+    await page.setViewportSize({ width: 360, height: 740 });
+    for (const path of [`/me/analytics/${videoId}`, '/me/analytics', '/admin/qoe']) {
+      await page.goto(path);
+      await page.locator('[data-page] .chart-box canvas').first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
+    }
     assert.deepEqual(observed, { violations: [], errors: [] });
     await context.close();
   });
@@ -280,7 +301,7 @@ describe('engagement in a browser: watch beacon, resume, history, likes, QoE, da
     // Clear all, with another entry to clear (written through the same beacon the player sends).
     const beacon = await app.api('POST', `/api/v1/videos/${videoId}/progress`, {
       token: viewer.token,
-      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36' },
+      headers: { 'user-agent': DESKTOP_CHROME },
       body: { sessionId: 'e2eHistoryClear01', positionSec: 6, played: [[0, 6]] },
     });
     assert.equal(beacon.status, 204);

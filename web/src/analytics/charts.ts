@@ -117,7 +117,8 @@ export function timelineChart(box: HTMLElement, data: [number[], number[], numbe
     series: [
       {},
       { label: 'Views', scale: 'views', stroke: THEME.accent, fill: THEME.accentFill, width: 0, paths: bars, points: { show: false } },
-      { label: 'Watch time', scale: 'hours', stroke: THEME.blue, width: 2.5, points: { show: true, size: 6, fill: '#0f1115', stroke: THEME.blue, width: 2 } },
+      // Dots on a week; on longer periods they would crowd the line.
+      { label: 'Watch time', scale: 'hours', stroke: THEME.blue, width: 2.5, points: { show: data[0].length <= 14, size: 6, fill: '#0f1115', stroke: THEME.blue, width: 2 } },
     ],
     plugins: [tooltip((i) => dayFormat.format(new Date((data[0][i] ?? 0) * 1000)), [
       { color: THEME.accent, label: 'Views', text: (i) => formatCount(data[1][i] ?? 0) },

@@ -162,14 +162,14 @@ function card(title: string, hint: string, content: Node, extraClass = ''): HTML
 }
 
 function topVideos(items: ChannelAnalytics['topVideos']): HTMLElement {
-  return h('table', { class: 'top-videos' },
+  return h('div', { class: 'table-scroll' }, h('table', { class: 'top-videos' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Video'), h('th', { scope: 'col', class: 'num' }, 'Views'), h('th', { scope: 'col', class: 'num' }, 'Watch time'))),
     h('tbody', {}, items.map((v) => h('tr', {},
       h('td', {}, h('a', { href: `/me/analytics/${v.id}` }, v.title)),
       h('td', { class: 'num' }, formatCount(v.views)),
       h('td', { class: 'num' }, formatWatchTime(v.watchTimeSec)),
     ))),
-  );
+  ));
 }
 
 function skeleton(): HTMLElement {

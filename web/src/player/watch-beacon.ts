@@ -116,9 +116,16 @@ export function startWatchBeacon(opts: BeaconOptions): () => void {
   on('seeked', () => send());
   on('ended', () => send());
   on('error', () => send());
-  window.addEventListener('pagehide', () => sendOnHide(true), { signal });
+  // After pagehide the page is gone (or frozen in the back/forward cache until pageshow): the
+  // `hidden` that follows it must not send a later "still playing" over the "left".
+  let hasLeft = false;
+  window.addEventListener('pagehide', () => {
+    hasLeft = true;
+    sendOnHide(true);
+  }, { signal });
+  window.addEventListener('pageshow', () => (hasLeft = false), { signal });
   // A hidden tab may come back (and its video start): not an exit yet. Phones often skip pagehide.
-  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && sendOnHide(false), { signal });
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && !hasLeft && sendOnHide(false), { signal });
   // Leaving the watch page inside the app (the router aborts the page's signal).
   signal.addEventListener('abort', () => {
     clearInterval(timer);
