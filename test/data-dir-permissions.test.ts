@@ -7,6 +7,7 @@ import { tempDir } from './support/services.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
+import { jsonBody } from './support/json-call.js';
 
 /** Every directory and file under `root` with its permission bits. */
 async function walk(root: string): Promise<{ path: string; mode: number; isDir: boolean }[]> {
@@ -33,14 +34,7 @@ test('DATA_DIR and everything Kinema writes in it are private to its user (0700 
   try {
     kinema = await spawnKinemaOnFreePort('start', { DATA_DIR: dataDir, WORKER_CONCURRENCY: '1', SIGNUPS_PER_ADDRESS_PER_HOUR: '0' });
     const base = kinema.url;
-    const call = async (method: string, path: string, body?: unknown, token?: string) => {
-      const r = await fetch(`${base}${path}`, {
-        method,
-        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return r.json() as Promise<any>;
-    };
+    const call = jsonBody(base);
     const { token } = await call('POST', '/api/v1/auth/signup', { username: 'private_owner', email: 'owner@example.test', password: 'correct horse battery staple' });
     const video = await call('POST', '/api/v1/videos', { title: 'private', visibility: 'private' }, token);
     await tusUpload(clip, { endpoint: `${base}/api/v1/uploads`, token, videoId: video.id });

@@ -120,6 +120,7 @@ for (const engine of ENGINES) {
         posterUrl: `${CDN}/media/${v.id}/${v.version}/thumbs/poster.jpg`,
         storyboardUrl: `${CDN}/media/${v.id}/${v.version}/thumbs/storyboard.vtt`,
         expiresAt: null,
+        resumeAtSec: null,
       });
       assert.equal(r.headers.get('accept-ch'), 'Downlink, ECT, Save-Data');
       assert.equal(r.headers.get('cache-control'), 'no-store');

@@ -32,6 +32,21 @@ for (const engine of ENGINES) {
     }
     const played = (sessionId: string, ranges: Array<[number, number]>) => ({ sessionId, positionSec: ranges.at(-1)?.[1] ?? 0, played: ranges });
 
+    test('the OpenAPI document describes every engagement and analytics endpoint', async () => {
+      const doc = (await app.api('GET', '/api/v1/openapi.json')).body;
+      const expected: Array<[string, string]> = [
+        ['/api/v1/videos/{id}/progress', 'post'], ['/api/v1/me/history', 'get'], ['/api/v1/me/history', 'delete'],
+        ['/api/v1/me/history/{videoId}', 'delete'], ['/api/v1/me/settings', 'get'], ['/api/v1/me/settings', 'put'],
+        ['/api/v1/videos/{id}/rating', 'put'], ['/api/v1/videos/{id}/rating', 'delete'], ['/api/v1/videos/{id}/analytics', 'get'],
+        ['/api/v1/me/analytics', 'get'], ['/api/v1/admin/qoe', 'get'],
+      ];
+      for (const [path, method] of expected) assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`);
+      const play = doc.paths['/api/v1/videos/{id}/play'].get.responses['200'].content['application/json'].schema;
+      assert.ok(play.properties.resumeAtSec, 'the play answer documents resumeAtSec');
+      const beaconBody = doc.paths['/api/v1/videos/{id}/progress'].post.requestBody.content['application/json'].schema;
+      assert.ok(beaconBody.properties.qoe.properties.startupMs);
+    });
+
     test('hostile or malformed beacons get a 400 that says what is wrong; unknown videos a 404; text/plain a 415', async () => {
       const v = await readyVideo(app, owner.token, 'public');
       const cases: Array<[unknown, string, RegExp]> = [

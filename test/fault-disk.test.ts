@@ -10,6 +10,7 @@ import { tempDir } from './support/services.js';
 import { makeClip } from './fixtures/media.js';
 import { tusUpload } from './support/tus.js';
 import { until } from './support/poll.js';
+import { jsonCall } from './support/json-call.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -41,14 +42,7 @@ test('a full disk: uploads that cannot fit get 507 before any byte, an upload or
   try {
     app = await spawnKinemaOnFreePort('start', { DATA_DIR: dataDir, DATABASE_URL: db.url, DISK_RESERVE_BYTES: String(4 * MiB), WORKER_CONCURRENCY: '1' });
     const url = app.url;
-    const call = async (method: string, path: string, body?: unknown, token?: string) => {
-      const r = await fetch(`${url}${path}`, {
-        method,
-        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: r.status, body: (await r.json().catch(() => null)) as any };
-    };
+    const call = jsonCall(url);
     const clip = await makeClip(dir, { width: 1280, height: 720, durationSec: 8 });
     const clipBytes = (await readFile(clip)).length;
     const { token } = (await call('POST', '/api/v1/auth/signup', { username: 'fulldisk', email: 'fulldisk@example.test', password: 'long enough password' })).body;

@@ -6,6 +6,7 @@ import { startS3Server, tempDir } from './support/services.js';
 import { makeClip } from './fixtures/media.js';
 import { tusUpload } from './support/tus.js';
 import { until } from './support/poll.js';
+import { jsonCall } from './support/json-call.js';
 
 /**
  * Issue 15: the S3 server stopped while a finished encode uploads its ladder and while another
@@ -19,14 +20,7 @@ test('the object store stopping mid-publish and mid-hand-off: nothing is lost, n
     S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.bucket, S3_REGION: s3.region, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_FORCE_PATH_STYLE: 'true',
   });
   try {
-    const call = async (method: string, path: string, body?: unknown, token?: string) => {
-      const r = await fetch(`${app.url}${path}`, {
-        method,
-        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: r.status, body: (await r.json().catch(() => null)) as any };
-    };
+    const call = jsonCall(app.url);
     const [small, clip] = await Promise.all([makeClip(dir, { width: 320, height: 180, durationSec: 2 }), makeClip(dir, { width: 1280, height: 720, durationSec: 8 })]);
     const { token } = (await call('POST', '/api/v1/auth/signup', { username: 's3outage', email: 's3outage@example.test', password: 'long enough password' })).body;
     const create = async (title: string) => (await call('POST', '/api/v1/videos', { title, visibility: 'public' }, token)).body.id as string;

@@ -16,6 +16,7 @@ import { createLogger } from '../src/platform/log.js';
 import { createCatalogService, createVersionRetention } from '../src/modules/catalog/index.js';
 import { createPipelineWorker, TRANSCODE_QUEUE } from '../src/modules/publishing/index.js';
 import { createVideo, lifecycleOf, publishLadder, readyVideo, startProcessing } from './support/delivery.js';
+import { jsonBody } from './support/json-call.js';
 
 
 /** The pipeline's periodic jobs, built on the app's own engines (no queue workers started). */
@@ -130,8 +131,7 @@ describe('workers that stop or lose their lease', () => {
       REDIS_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:`, TRANSCODE_STALL_SEC: '3', WORKER_CONCURRENCY: '1', SHUTDOWN_GRACE_SEC: '1', ...extra,
     };
     const api = await spawnKinemaOnFreePort('api', env);
-    const call = async (method: string, path: string, body?: unknown, token?: string) =>
-      (await fetch(`${api.url}${path}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined })).json() as Promise<any>;
+    const call = jsonBody(api.url);
     const { token } = await call('POST', '/api/v1/auth/signup', { username: `w${randomBytes(3).toString('hex')}`, email: `${randomBytes(3).toString('hex')}@example.test`, password: 'long enough password' });
     const sql = async <T>(text: string, values: unknown[]) => {
       const c = new pg.Client({ connectionString: db.url });

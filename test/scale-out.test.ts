@@ -9,6 +9,7 @@ import { spawnKinema, spawnKinemaOnFreePort, type KinemaProcess } from './suppor
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
+import { jsonCall } from './support/json-call.js';
 
 
 /** Waits for processes started together, keeping every one that started so `finally` stops it. */
@@ -46,10 +47,7 @@ test('two api and two worker processes on PostgreSQL + Redis + S3 share the work
     const apis = await spawnAll(procs, [0, 1].map((i) => spawnKinemaOnFreePort('api', { ...shared, DATA_DIR: join(dir, `api${i}`) })));
     const workers = await spawnAll(procs, [0, 1].map((i) => spawnKinema('worker', { ...shared, PORT: '0', DATA_DIR: join(dir, `worker${i}`) })));
 
-    const call = async (base: string, method: string, path: string, body?: unknown, token?: string) => {
-      const res = await fetch(`${base}${path}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
-      return { status: res.status, body: (await res.json()) as any };
-    };
+    const call = (base: string, method: string, path: string, body?: unknown, token?: string) => jsonCall(base)(method, path, body, token);
     const [a, b] = apis.map((p) => p.url) as [string, string];
     const { body: signup } = await call(a, 'POST', '/api/v1/auth/signup', { username: 'scaler', email: 'scaler@example.test', password: 'long enough password' });
     const token = signup.token as string;

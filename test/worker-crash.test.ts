@@ -11,6 +11,7 @@ import { ensureRedis } from './support/services.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
+import { jsonBody } from './support/json-call.js';
 
 
 
@@ -69,8 +70,7 @@ describe('a transcode interrupted mid-job', () => {
     let workerB: Awaited<ReturnType<typeof spawnKinema>> | undefined;
     try {
       const clip = await makeClip(dir, { width: 1280, height: 720, durationSec: 12 });
-      const call = async (method: string, path: string, body?: unknown, token?: string) =>
-        (await fetch(`${api.url}${path}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined })).json() as Promise<any>;
+      const call = jsonBody(api.url);
       const { token } = await call('POST', '/api/v1/auth/signup', { username: 'crashy', email: 'crashy@example.test', password: 'long enough password' });
       const { id } = await call('POST', '/api/v1/videos', { title: 'worker dies', visibility: 'public' }, token);
       await tusUpload(clip, { endpoint: `${api.url}/api/v1/uploads`, token, videoId: id });

@@ -5,6 +5,8 @@ import { analyticsQueries, BEACON_EVENT, VIEW_EVENT, type AnalyticsEvent, type B
 import type { BeaconTransient } from './beacons.js';
 import { VIEW_REPEAT_AFTER_SEC } from './view-rule.js';
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The UTC month of `t` as the history bucket ('2026-11-01'). */
 export const historyBucket = (t: Date) => `${t.toISOString().slice(0, 7)}-01`;
 
@@ -50,7 +52,8 @@ async function countViews(trx: Db, beacons: Beacon[], decided: LRUCache<string, 
   const decidedKeys = [...fresh.keys()];
   const none = { counted: [], decidedKeys };
   if (!fresh.size) return none;
-  const candidates = [...fresh.values()];
+  // Sorted: two api processes' batches then take row locks in one order and cannot deadlock.
+  const candidates = [...fresh.values()].sort((a, b) => compare(`${a.event.videoId}|s:${a.event.sessionId}`, `${b.event.videoId}|s:${b.event.sessionId}`));
 
   // Once per session: the first crossing of a session decides, whatever the hourly rule says.
   const newSessions = await sql<{ videoId: string; viewerKey: string }>`
@@ -68,7 +71,7 @@ async function countViews(trx: Db, beacons: Beacon[], decided: LRUCache<string, 
     if (isNewSession.has(`${b.event.videoId}|${b.event.sessionId}`) && !byViewer.has(key)) byViewer.set(key, b);
   }
   if (!byViewer.size) return none;
-  const viewers = [...byViewer.values()];
+  const viewers = [...byViewer.entries()].sort(([a], [b]) => compare(a, b)).map(([, b]) => b);
   const admitted = await sql<{ videoId: string; viewerKey: string }>`
     INSERT INTO view_marks (video_id, viewer_key, counted_at)
     SELECT * FROM unnest(${viewers.map((b) => b.event.videoId)}::text[], ${viewers.map((b) => b.transient.viewerKey)}::text[],
@@ -99,7 +102,7 @@ async function recordHistory(trx: Db, beacons: Beacon[]): Promise<void> {
     if (!seen || seen.event.occurredAt <= b.event.occurredAt) latest.set(key, b);
   }
   if (!latest.size) return;
-  const rows = [...latest.values()];
+  const rows = [...latest.entries()].sort(([a], [b]) => compare(a, b)).map(([, b]) => b);
   const cols = {
     users: rows.map((b) => b.event.userId!),
     buckets: rows.map((b) => historyBucket(b.event.occurredAt)),
