@@ -221,6 +221,16 @@ describe('engagement in a browser: watch beacon, resume, history, likes, QoE, da
     await page.evaluate(() => document.querySelector<HTMLVideoElement>('video.player-video')!.pause()); // the pause beacon carries the stall
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 
+    // The session's own beacon: the stall, and the rung on screen (frames the boot script showed before hls.js took over included).
+    const sessionId = await page.evaluate(() => sessionStorage.getItem('kinema.watchSession'));
+    const sent = await until(async () => {
+      const rows = await app.platform.database.db.selectFrom('events').select('props').where('videoId', '=', videoId).where('sessionId', '=', sessionId).where('type', '=', 'beacon').orderBy('id', 'desc').execute();
+      const qoe = (rows[0]?.props as { qoe?: { rebufferCount?: number; rebufferMs?: number; renditions?: { height: number; playedMs: number }[] } } | undefined)?.qoe;
+      return qoe && (qoe.rebufferCount ?? 0) > 0 && qoe;
+    }, 'the beacon that carries the stall', UI_TIMEOUT_MS);
+    assert.ok(sent.rebufferMs! > 0, 'the stall has a length');
+    assert.ok(sent.renditions!.some((r) => r.playedMs > 0 && r.height > 0), `the rung on screen is reported: ${JSON.stringify(sent.renditions)}`);
+
     const qoe = await until(async () => {
       const a = (await app.api('GET', `/api/v1/videos/${videoId}/analytics?days=7`, { token: owner.token })).body;
       return a.qoe?.rebufferPercent > 0 && a.qoe;

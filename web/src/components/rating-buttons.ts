@@ -1,7 +1,7 @@
 import { api, type ApiError } from '../api.js';
 import { h, icon } from '../dom.js';
 import { currentPath, navigate } from '../navigation.js';
-import { currentUser } from '../session.js';
+import { loadSession } from '../session.js';
 import type { Rating, Video } from '../types.js';
 import { showToast } from './toast.js';
 
@@ -29,7 +29,8 @@ export function ratingButtons(video: Video): HTMLElement {
   }
 
   async function press(value: Rating): Promise<void> {
-    if (!currentUser()) {
+    // The session may still be loading on a fresh page: wait for it rather than guess.
+    if (!(await loadSession())) {
       showToast('Log in to rate videos.');
       navigate(`/login?next=${encodeURIComponent(currentPath())}`);
       return;

@@ -61,12 +61,16 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
   const fetchFigures = (s: AbortSignal): Promise<VideoAnalytics | ChannelAnalytics> => (videoId ? api.videoAnalytics(videoId, days, s) : api.channelAnalytics(days, s));
   let loadCount = 0;
 
+  let previousCharts: AbortController | undefined;
+
   async function load(): Promise<void> {
     const mine = ++loadCount;
     body.setAttribute('aria-busy', 'true');
     replaceChildren(body, skeleton());
-    // Charts of an earlier period are torn down with their own signal.
+    // The charts of the period shown so far go with it; each load draws with its own signal.
+    previousCharts?.abort();
     const charts = new AbortController();
+    previousCharts = charts;
     signal.addEventListener('abort', () => charts.abort(), { once: true });
     try {
       const figures = await fetchFigures(signal);

@@ -46,6 +46,11 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
   function draw(): void {
     body.removeAttribute('aria-busy');
     clear.disabled = items.length === 0;
+    // Everything on screen removed, more on the server: fetch the next page rather than say "empty".
+    if (items.length === 0 && cursor) {
+      more.click();
+      return;
+    }
     if (items.length === 0) {
       replaceChildren(body, messagePanel({
         title: 'Nothing here yet',

@@ -10,8 +10,9 @@ import type { QoeTracker } from './qoe.js';
  *   one seen (`playing` alone fires before the playhead has moved);
  * - stall: `waiting`, or hls.js's BUFFER_STALLED_ERROR (its own watchdog, for the stalls a
  *   browser reports late);
- * - rung on screen: hls.js FRAG_CHANGED (the fragment being played, not the one being loaded),
- *   or the picture's size where the browser plays HLS itself;
+ * - rung on screen: hls.js FRAG_CHANGED (the fragment being played, not the one being loaded)
+ *   and the picture's size (`resize`) matched to hls.js's levels; the size alone where the
+ *   browser plays HLS itself;
  * - player size: a ResizeObserver, in device pixels.
  * `isPlayerSeek()` tells the player's own positioning (resume) from a viewer's seek.
  */
@@ -42,10 +43,19 @@ export function bindQoe(tracker: QoeTracker, video: HTMLVideoElement, hls: Hls |
     hls.on(Events.ERROR, (_e, data) => {
       if (data.details === ErrorDetails.BUFFER_STALLED_ERROR && !video.paused && !video.seeking) tracker.stalled();
     });
-    hls.on(Events.FRAG_CHANGED, (_e, data) => {
-      const level = hls.levels[data.frag.level];
-      if (level) tracker.renditionChanged({ height: level.height, bitrateKbps: Math.round((level.averageBitrate || level.bitrate) / 1000) });
-    });
+    const report = (level: { height: number; bitrate: number; averageBitrate?: number } | undefined) =>
+      level && tracker.renditionChanged({ height: level.height, bitrateKbps: Math.round((level.averageBitrate || level.bitrate) / 1000) });
+    hls.on(Events.FRAG_CHANGED, (_e, data) => report(hls.levels[data.frag.level]));
+    // The picture's size changes when frames of another rung reach the screen; it is also the
+    // only sign of the rung for frames the boot script appended before hls.js took over (hls.js
+    // reports no fragment change for those).
+    const fromPicture = () => {
+      if (!video.videoHeight) return;
+      const sameSize = hls.levels.filter((l) => l.height === video.videoHeight && (!l.width || l.width === video.videoWidth));
+      report(sameSize.length > 1 ? (hls.levels[hls.currentLevel] ?? sameSize[0]) : sameSize[0]);
+    };
+    video.addEventListener('resize', fromPicture, opts);
+    hls.on(Events.MANIFEST_PARSED, fromPicture);
   } else {
     // Native HLS (Safari): the picture's size is all the page can see of the rung, and no
     // bitrate, so these rungs stay out of the beacon (its bitrate is required).
