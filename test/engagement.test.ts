@@ -143,6 +143,11 @@ for (const engine of ENGINES) {
         { body: played(newSession(), [[0, 2]]), ua: null },
       ]);
       assert.equal(await viewCountInDb(app, v.id), 0);
+      // A signed-in script is still a bot: it moves nobody's history or resume point either.
+      const scripted = await signUp(app, 'scripted');
+      await send(v.id, [{ body: played(newSession(), [[0, 2]]), token: scripted.token, ua: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36' }]);
+      assert.deepEqual((await app.api('GET', '/api/v1/me/history', { token: scripted.token })).body.items, []);
+      assert.equal(await viewCountInDb(app, v.id), 0);
       await send(v.id, [{ body: played(newSession(), [[0, 2]]) }]);
       assert.equal(await viewCountInDb(app, v.id), 1, 'a browser does count');
     });

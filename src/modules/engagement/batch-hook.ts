@@ -96,7 +96,8 @@ async function countViews(trx: Db, beacons: Beacon[], decided: LRUCache<string, 
 async function recordHistory(trx: Db, beacons: Beacon[]): Promise<void> {
   const latest = new Map<string, Beacon>();
   for (const b of beacons) {
-    if (!b.event.userId) continue;
+    // A bot's beacon counts nowhere, history included (a signed-in script must not move resume).
+    if (!b.event.userId || b.props.bot) continue;
     const key = `${b.event.userId}|${b.event.videoId}`;
     const seen = latest.get(key);
     if (!seen || seen.event.occurredAt <= b.event.occurredAt) latest.set(key, b);

@@ -20,29 +20,12 @@ export interface BeaconOptions {
   signal: AbortSignal;
 }
 
-const SESSION_KEY = 'kinema.watchSession';
-const SESSION_ID = /^[A-Za-z0-9_-]{8,64}$/;
-let memorySessionId: string | undefined;
-
 /** 128 random bits, base64url (crypto.getRandomValues works on plain-http LAN addresses too, randomUUID does not). */
 export function newSessionId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** One session id per tab (sessionStorage), so a reload continues the same session (docs/API.md). */
-export function tabSessionId(): string {
-  try {
-    const kept = sessionStorage.getItem(SESSION_KEY);
-    if (kept && SESSION_ID.test(kept)) return kept;
-    const id = newSessionId();
-    sessionStorage.setItem(SESSION_KEY, id);
-    return id;
-  } catch {
-    // Storage disabled: one id for this page's life.
-    return (memorySessionId ??= newSessionId());
-  }
-}
 
 export type BeaconState = 'playing' | 'paused' | 'ended' | 'left';
 
@@ -61,7 +44,10 @@ export function beaconBody(sessionId: string, positionSec: number, played: [numb
 export function startWatchBeacon(opts: BeaconOptions): () => void {
   const { videoId, video, tracker, signal } = opts;
   const url = `/api/v1/videos/${encodeURIComponent(videoId)}/progress`;
-  const sessionId = tabSessionId();
+  // One session per playback (each load of the player), as Mux Data counts a view: a reload
+  // restarts video.played and the player's totals, so continuing the old session would make its
+  // last beacon forget what was watched before the reload.
+  const sessionId = newSessionId();
   let lastSent = '';
   let timer: ReturnType<typeof setInterval> | undefined;
 
