@@ -48,6 +48,8 @@ export function startWatchBeacon(opts: BeaconOptions): () => void {
   // restarts video.played and the player's totals, so continuing the old session would make its
   // last beacon forget what was watched before the reload.
   const sessionId = newSessionId();
+  // On the element, so support (and the browser tests) can find this playback's beacons.
+  video.dataset.watchSession = sessionId;
   let lastSent = '';
   let timer: ReturnType<typeof setInterval> | undefined;
 
