@@ -12,6 +12,9 @@ const webConfig = fileURLToPath(new URL('../../web/vite.config.ts', import.meta.
 
 /** Builds web/ into dist/web (what `npm run build` does for the web app). */
 export async function buildWebApp(): Promise<void> {
+  // `npm test` built it once before starting the files (scripts/run-tests.mjs): building again
+  // here would empty dist/web under the pages another test file is serving.
+  if (process.env.KINEMA_WEB_PREBUILT === '1') return;
   await build({ configFile: webConfig, logLevel: 'warn' });
 }
 
