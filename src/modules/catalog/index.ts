@@ -3,5 +3,5 @@
 export { createCatalogService, canView, isOwnerOrAdmin, videoCacheKey, type CatalogService, type VideoRecord, type NewVideo, type AdmitVideo } from './service.js';
 export { createLifecycle, type Lifecycle, type PublishedVersion, type StoredRendition } from './lifecycle.js';
 export { createVersionRetention, type VersionRetention, type DueCleanup } from './version-retention.js';
-export { registerCatalogRoutes, type PosterUrlFor } from './routes.js';
-export { VideoIdParams } from './schemas.js';
+export { registerCatalogRoutes, createVideoJson, type PosterUrlFor, type VideoJson } from './routes.js';
+export { VideoIdParams, Video } from './schemas.js';

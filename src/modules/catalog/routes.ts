@@ -14,8 +14,12 @@ export interface CatalogRouteOptions {
   posterUrlFor: PosterUrlFor;
 }
 
-export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, opts: CatalogRouteOptions) {
-  async function toJson(v: VideoRecord, principal: RequestPrincipal | null) {
+/**
+ * The public video shape (schemas.ts `Video`) of a row, for one viewer. Other modules that list
+ * videos (watch history) use it too, so there is one shape.
+ */
+export function createVideoJson(opts: Pick<CatalogRouteOptions, 'uploadUrl' | 'posterUrlFor'>) {
+  return async function toJson(v: VideoRecord, principal: RequestPrincipal | null) {
     const mine = isOwnerOrAdmin(v, principal);
     return {
       id: v.videoId,
@@ -41,7 +45,13 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
       processedAt: v.processedAt?.toISOString() ?? null,
       ...(mine && v.status === 'awaiting_upload' ? { uploadUrl: opts.uploadUrl } : {}),
     };
-  }
+  };
+}
+
+export type VideoJson = ReturnType<typeof createVideoJson>;
+
+export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, opts: CatalogRouteOptions) {
+  const toJson = createVideoJson(opts);
 
   app.post('/api/v1/videos', {
     schema: { tags: ['videos'], summary: 'Create a video (then upload its file with tus to uploadUrl)', security: SIGNED_IN, body: CreateVideoBody, response: responses({ 201: Video }, [400, 401, 429]) },
@@ -73,7 +83,9 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
     schema: { tags: ['videos'], summary: 'Videos, newest or most viewed first; owner=me lists yours in every state', querystring: ListQuery, response: responses({ 200: VideoList }, [400, 401]) },
   }, async (req) => {
     const { limit, cursor, sort, owner } = req.query;
-    const ownerId = owner === 'me' ? requireUser(req).userId : owner;
+    // `owner` is "me", a user id or a username; one that names nobody lists nothing.
+    const ownerId = owner === 'me' ? requireUser(req).userId : owner === undefined ? undefined : await catalog.resolveOwner(owner);
+    if (ownerId === null) return { items: [], nextCursor: null };
     const page = await catalog.list({ principal: req.principal, ownerId, sort, limit, cursor });
     return { items: await Promise.all(page.items.map((v) => toJson(v, req.principal))), nextCursor: page.nextCursor };
   });

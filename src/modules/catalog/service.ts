@@ -168,6 +168,9 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
       deps.log.info({ videoId }, 'video deleted');
     },
 
+    /** The user id an `owner` filter (a user id or a username) names, or null when it names nobody. */
+    resolveOwner: (owner: string) => rq.findOwnerId(owner),
+
     async list(opts: { principal: RequestPrincipal | null; ownerId?: string; sort: VideoSort; limit: number; cursor?: string }) {
       const isOwnList = !!opts.ownerId && !!opts.principal && (opts.principal.userId === opts.ownerId || opts.principal.role === 'admin');
       // A creator's own list shows every state (a video just created, an upload just finished),
