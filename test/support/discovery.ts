@@ -39,7 +39,7 @@ export async function allPages(app: TestApp, path: string, token?: string): Prom
   let cursor: string | null = null;
   for (let pages = 0; pages < 100; pages++) {
     const sep = path.includes('?') ? '&' : '?';
-    const r = await app.api('GET', cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path, { token });
+    const r: { status: number; body: any } = await app.api('GET', cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path, { token });
     if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
     items.push(...r.body.items);
     cursor = r.body.nextCursor;
