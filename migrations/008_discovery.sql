@@ -98,6 +98,8 @@ CREATE TABLE video_search (
 );
 CREATE INDEX video_search_document_idx ON video_search USING gin (document);
 CREATE INDEX video_search_title_trgm_idx ON video_search USING gin (title_norm gin_trgm_ops);
+-- Suggestions: titles that start with what is typed (LIKE 'abc%' needs pattern ops whatever the collation).
+CREATE INDEX video_search_title_prefix_idx ON video_search (title_norm text_pattern_ops);
 
 -- Every word ever seen in a title, tag or channel name. Words of deleted videos stay: a stale
 -- word only widens a query whose results are still filtered, and inserts never contend on a

@@ -2,11 +2,6 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../../platform/db/index.js';
 import type { VideoRecord } from '../catalog/index.js';
 
-/** migrations/008_discovery.sql: one search document per video, maintained by triggers on `videos`. */
-export type SearchTables = {
-  videoSearch: { videoId: string; document: string; titleNorm: string };
-};
-
 export type SearchSort = 'relevance' | 'date' | 'views';
 export type DurationFilter = 'short' | 'medium' | 'long';
 export type UploadedFilter = 'day' | 'week' | 'month' | 'year';
@@ -52,8 +47,38 @@ export interface SearchPage {
   limit: number;
 }
 
+/**
+ * How many matches the relevance ranking looks at: the most viewed ones. Ranking costs a few
+ * microseconds per match (ts_rank_cd and the title's trigrams), so a word found in half of a
+ * million videos would cost seconds (bench/search); walking the views index instead stops after
+ * this many matches. Below it every match is ranked; above it, the long tail of a very common
+ * word is reached with more words (or with sort=date). Elasticsearch's rescore window makes the
+ * same trade. Date and view sorts walk their own indexes and see every match.
+ */
+export const RANK_CANDIDATES = 2000;
+
+/** How many of the most viewed listed videos word and tag suggestions are drawn from. */
+export const SUGGESTION_POOL = 5000;
+
 export const searchQueries = (db: Db) => {
-  const dbx = db.withTables<SearchTables>();
+  /** The rows the viewer may see, with the filters: listed, and the viewer's own ready ones. */
+  const visibleWith = (p: SearchPage) => sql.join([
+    sql`v.status = 'ready'`,
+    p.viewerId ? sql`(v.visibility = 'public' OR v.user_id = ${p.viewerId})` : sql`v.visibility = 'public'`,
+    ...(p.duration ? [DURATION[p.duration]] : []),
+    ...(p.uploaded ? [sql`v.created_at >= ${p.ref}::timestamptz - ${UPLOADED[p.uploaded]}::interval`] : []),
+  ], sql` AND `);
+
+  /** Candidates for relevance ranking: the most viewed matches (see RANK_CANDIDATES). */
+  const candidates = (p: SearchPage) => {
+    const typed = sql`kinema_title_norm(${p.q})`;
+    const match = p.fuzzy ? sql`(s.title_norm % ${typed} OR ${typed} <% s.title_norm)` : sql`s.document @@ ${p.tsquery}::tsquery`;
+    return sql`SELECT s.video_id FROM video_search s JOIN videos v ON v.video_id = s.video_id
+      WHERE ${match} AND ${visibleWith(p)} ORDER BY v.view_count DESC, v.video_id DESC LIMIT ${RANK_CANDIDATES}`;
+  };
+
+  const columns = sql`v.*, u.username AS owner_username`;
+
   return {
     /** The tsquery (as text) for what was typed; '' when nothing is left to match (all stop words). */
     async buildQuery(q: string): Promise<string> {
@@ -63,50 +88,65 @@ export const searchQueries = (db: Db) => {
 
     /** One page of matches the viewer may see, best first, keyset-paged on (sort key, video id). */
     async page(p: SearchPage): Promise<(VideoRecord & { sortKey: number })[]> {
-      const typed = sql`kinema_title_norm(${p.q})`;
-      const sortKey =
-        p.sort === 'date' ? sql<number>`(extract(epoch FROM v.created_at) * 1000)::float8`
-          : p.sort === 'views' ? sql<number>`v.view_count::float8`
-            : scoreOf(p.q, p.tsquery, p.fuzzy, p.ref);
-      let inner = dbx
-        .selectFrom('videoSearch as s')
-        .innerJoin('videos as v', 'v.videoId', 's.videoId')
-        .innerJoin('users as u', 'u.userId', 'v.userId')
-        .selectAll('v')
-        .select(['u.username as ownerUsername', sortKey.as('sortKey')])
-        .where(p.fuzzy ? sql<SqlBool>`(s.title_norm % ${typed} OR ${typed} <% s.title_norm)` : sql<SqlBool>`s.document @@ ${p.tsquery}::tsquery`)
-        // Listed videos, and the viewer's own ready ones whatever their visibility.
-        .where('v.status', '=', 'ready')
-        .where((eb) => (p.viewerId ? eb.or([eb('v.visibility', '=', 'public'), eb('v.userId', '=', p.viewerId)]) : eb('v.visibility', '=', 'public')));
-      if (p.duration) inner = inner.where(DURATION[p.duration]);
-      if (p.uploaded) inner = inner.where(sql<SqlBool>`v.created_at >= ${p.ref}::timestamptz - ${UPLOADED[p.uploaded]}::interval`);
-      let outer = dbx.selectFrom(inner.as('r')).selectAll();
-      if (p.after) {
-        const { key, videoId } = p.after;
-        outer = outer.where((eb) => eb.or([eb('r.sortKey', '<', key), eb.and([eb('r.sortKey', '=', key), eb('r.videoId', '<', videoId)])]));
+      if (p.sort === 'relevance') {
+        const score = scoreOf(p.q, p.tsquery, p.fuzzy, p.ref);
+        const after = p.after ? sql`WHERE (r.sort_key, r.video_id) < (${p.after.key}::float8, ${p.after.videoId})` : sql``;
+        const { rows } = await sql<VideoRecord & { sortKey: number }>`
+          SELECT * FROM (
+            SELECT ${columns}, ${score} AS sort_key
+            FROM (${candidates(p)}) c JOIN video_search s ON s.video_id = c.video_id
+              JOIN videos v ON v.video_id = c.video_id JOIN users u ON u.user_id = v.user_id) r
+          ${after} ORDER BY r.sort_key DESC, r.video_id DESC LIMIT ${p.limit}`.execute(db);
+        return rows;
       }
-      return (await outer.orderBy('r.sortKey', 'desc').orderBy('r.videoId', 'desc').limit(p.limit).execute()) as (VideoRecord & { sortKey: number })[];
+      // Newest or most viewed: ordered by the column itself, so PostgreSQL can walk its index
+      // and stop after a page instead of ranking every match.
+      const [column, key] = p.sort === 'date'
+        ? [sql`v.created_at`, sql`(extract(epoch FROM v.created_at) * 1000)::float8`]
+        : [sql`v.view_count`, sql`v.view_count::float8`];
+      const match = p.fuzzy
+        ? sql`(s.title_norm % kinema_title_norm(${p.q}) OR kinema_title_norm(${p.q}) <% s.title_norm)`
+        : sql`s.document @@ ${p.tsquery}::tsquery`;
+      // Dates: a range the index can use, then the exact comparison on the very key the cursor holds.
+      const after = !p.after ? sql``
+        : p.sort === 'date'
+          ? sql`AND v.created_at <= to_timestamp(${p.after.key}::float8 / 1000) + interval '1 millisecond' AND (${key}, v.video_id) < (${p.after.key}::float8, ${p.after.videoId})`
+          : sql`AND (v.view_count, v.video_id) < (${p.after.key}::bigint, ${p.after.videoId})`;
+      const { rows } = await sql<VideoRecord & { sortKey: number }>`
+        SELECT ${columns}, ${key} AS sort_key
+        FROM video_search s JOIN videos v ON v.video_id = s.video_id JOIN users u ON u.user_id = v.user_id
+        WHERE ${match} AND ${visibleWith(p)} ${after}
+        ORDER BY ${column} DESC, v.video_id DESC LIMIT ${p.limit}`.execute(db);
+      return rows;
     },
 
     /**
-     * Completions of what is being typed, from listed videos only: titles whose words match (the
-     * last one as a prefix), tags and channel names that start with it. Most viewed first.
+     * Completions of what is being typed, from listed videos only: titles that start with it,
+     * titles whose words match it (the last word as a prefix), tags and channel names that start
+     * with it. Word matches and tags come from the SUGGESTION_POOL most viewed videos, and whole
+     * titles from the first ones in index order, so the cost is bounded whatever the catalogue
+     * size and however many videos a short prefix matches.
      */
     async suggest(q: string, limit: number): Promise<string[]> {
       const prefix = `${q.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       const listed = sql<SqlBool>`v.visibility = 'public' AND v.status = 'ready'`;
-      const [titles, tags, channels] = await Promise.all([
+      // Computed once and passed as values: inside the WHERE clause the function would run again
+      // for every row the planner chose to filter rather than look up in the index.
+      const { rows: [queries] } = await sql<{ titles: string }>`SELECT kinema_search_query(${q}, false, 'A')::text AS titles`.execute(db);
+      const pool = sql`(SELECT v.video_id, v.title, v.tags, v.view_count FROM videos v WHERE ${listed}
+        ORDER BY v.view_count DESC, v.video_id DESC LIMIT ${SUGGESTION_POOL})`;
+      const [starts, words, tags, channels] = await Promise.all([
         sql<{ title: string }>`
           SELECT title FROM (
-            SELECT v.title, v.view_count, v.video_id FROM video_search s JOIN videos v ON v.video_id = s.video_id
-            WHERE s.document @@ kinema_search_query(${q}, false, 'A') AND ${listed}
-            ORDER BY v.view_count DESC, v.video_id DESC LIMIT 50) c
+            SELECT v.title, v.view_count FROM video_search s JOIN videos v ON v.video_id = s.video_id
+            WHERE s.title_norm LIKE kinema_fold(${prefix}) AND ${listed} ORDER BY s.title_norm LIMIT 50) c
           GROUP BY title ORDER BY max(view_count) DESC, title LIMIT ${limit}`.execute(db),
+        sql<{ title: string }>`
+          SELECT p.title FROM ${pool} p JOIN video_search s ON s.video_id = p.video_id
+          WHERE s.document @@ ${queries?.titles ?? ''}::tsquery
+          GROUP BY p.title ORDER BY max(p.view_count) DESC, p.title LIMIT ${limit}`.execute(db),
         sql<{ tag: string }>`
-          SELECT tag FROM (
-            SELECT v.tags FROM video_search s JOIN videos v ON v.video_id = s.video_id
-            WHERE s.document @@ kinema_search_query(${q}, false, 'B') AND ${listed}
-            ORDER BY v.view_count DESC, v.video_id DESC LIMIT 200) c, unnest(c.tags) AS tag
+          SELECT tag FROM ${pool} p, unnest(p.tags) AS tag
           WHERE kinema_fold(tag) LIKE kinema_fold(${prefix})
           GROUP BY tag ORDER BY count(*) DESC, tag LIMIT ${limit}`.execute(db),
         sql<{ username: string }>`
@@ -115,7 +155,7 @@ export const searchQueries = (db: Db) => {
             AND EXISTS (SELECT 1 FROM videos v WHERE v.user_id = u.user_id AND ${listed})
           ORDER BY lower(u.username) LIMIT ${limit}`.execute(db),
       ]);
-      return [...titles.rows.map((r) => r.title), ...tags.rows.map((r) => r.tag), ...channels.rows.map((r) => r.username)];
+      return [...starts.rows.map((r) => r.title), ...words.rows.map((r) => r.title), ...tags.rows.map((r) => r.tag), ...channels.rows.map((r) => r.username)];
     },
   };
 };
