@@ -120,6 +120,20 @@ for (const engine of ENGINES) {
       assert.deepEqual((await app.api('GET', `/api/v1/search/suggestions?q=${word}`, { token: ada.token })).body.items, [`${word} public`], 'suggestions are the same for everyone');
     });
 
+    test('an edit is searchable at once: new title and tags found, old ones gone; made private, it leaves others\' results', async () => {
+      const id = await seedVideo(app, ada.token, { title: 'Axolotl feeding', tags: ['amphibian'] });
+      assert.deepEqual((await search('q=axolotl')).items.map((v) => v.id), [id]);
+      const edited = await app.api('PATCH', `/api/v1/videos/${id}`, { token: ada.token, body: { title: 'Salamander feeding', tags: ['newt'] } });
+      assert.equal(edited.status, 200);
+      assert.deepEqual((await search('q=axolotl')).items, []);
+      assert.deepEqual((await search('q=amphibian')).items, []);
+      assert.deepEqual((await search('q=salamander%20newt')).items.map((v) => v.id), [id]);
+      assert.deepEqual((await search('q=salamandr')).items.map((v) => v.id), [id], 'the new words are in the typo vocabulary');
+      await app.api('PATCH', `/api/v1/videos/${id}`, { token: ada.token, body: { visibility: 'private' } });
+      assert.deepEqual((await search('q=salamander', bob.token)).items, []);
+      assert.deepEqual((await search('q=salamander', ada.token)).items.map((v) => v.id), [id]);
+    });
+
     test('a result is exactly what GET /videos/:id answers the same viewer', async () => {
       const id = await seedVideo(app, ada.token, { title: 'Quokka selfies', tags: ['rottnest'], description: 'Smiling marsupials', durationSec: 42.5, viewCount: 7 });
       for (const token of [undefined, ada.token]) {
@@ -174,6 +188,17 @@ for (const engine of ENGINES) {
         assert.equal(r.status, 200, `${q}: ${JSON.stringify(r.body)}`);
       }
       assert.equal((await app.api('GET', '/api/v1/search?q=')).status, 400);
+    });
+
+    test('the OpenAPI document describes search, suggestions, channels, subscriptions and the feed', async () => {
+      const doc = (await app.api('GET', '/api/v1/openapi.json')).body;
+      for (const [path, method] of [
+        ['/api/v1/search', 'get'], ['/api/v1/search/suggestions', 'get'], ['/api/v1/channels/{username}', 'get'],
+        ['/api/v1/channels/{username}/subscription', 'put'], ['/api/v1/channels/{username}/subscription', 'delete'],
+        ['/api/v1/me/subscriptions', 'get'], ['/api/v1/me/feed', 'get'],
+      ] as const) assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`);
+      const params = doc.paths['/api/v1/search'].get.parameters.map((p: { name: string }) => p.name).sort();
+      assert.deepEqual(params, ['cursor', 'duration', 'limit', 'q', 'sort', 'uploaded']);
     });
 
     test('suggestions complete titles, tags and channel names as a person types', async () => {
