@@ -53,25 +53,34 @@ await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
 await admin(`CREATE DATABASE ${dbName}`);
 const h = await openDatabase({ url, poolSize: 2 });
 const db = h.db;
+// Generation and index builds run for minutes: on a session of their own, without the 30 s
+// statement timeout that api connections have.
+const loader = new pg.Client({ connectionString: url });
+await loader.connect();
+await loader.query(`SET statement_timeout = 0; SET maintenance_work_mem = '512MB'`);
+const bulk = async (query: { compile(db: typeof h.db): { sql: string; parameters: readonly unknown[] } }) => {
+  const compiled = query.compile(db);
+  await loader.query(compiled.sql, compiled.parameters as unknown[]);
+};
 try {
   await h.migrate();
   const t0 = performance.now();
   const lap = (label: string, since: number) => console.log(`  ${label}: ${fmt((performance.now() - since) / 1000)} s`);
   console.log(`Generating ${fmt(videos)} videos in ${dbName} …`);
   const channels = Math.max(10, Math.round(videos / 100));
-  await sql`INSERT INTO users (user_id, username, email, password_hash)
+  await bulk(sql`INSERT INTO users (user_id, username, email, password_hash)
     SELECT 'u' || g, 'channel' || g || '_' || (${PLACES}::text[])[1 + g % ${PLACES.length}], 'c' || g || '@example.test', 'x'
-    FROM generate_series(1, ${channels}) g`.execute(db);
+    FROM generate_series(1, ${channels}) g`);
   // Bulk load: search rows are built in one pass afterwards (the trigger does the same per row).
-  await sql`ALTER TABLE videos DISABLE TRIGGER USER`.execute(db);
+  await bulk(sql`ALTER TABLE videos DISABLE TRIGGER USER`);
   // pick(list, skew) draws list[1 + floor(n * random()^skew)]: the first words most often.
-  await sql.raw(`CREATE FUNCTION pg_temp.pick(list text[], skew float8) RETURNS text LANGUAGE sql VOLATILE AS
-    'SELECT list[1 + floor(array_length(list, 1) * power(random(), skew))::int]'`).execute(db);
+  await loader.query(`CREATE FUNCTION pg_temp.pick(list text[], skew float8) RETURNS text LANGUAGE sql VOLATILE AS
+    'SELECT list[1 + floor(array_length(list, 1) * power(random(), skew))::int]'`);
   let t = performance.now();
   const step = 100_000;
   for (let from = 1; from <= videos; from += step) {
     const to = Math.min(videos, from + step - 1);
-    await sql`INSERT INTO videos (video_id, user_id, title, description, tags, visibility, status, duration, view_count, created_at, processed_at)
+    await bulk(sql`INSERT INTO videos (video_id, user_id, title, description, tags, visibility, status, duration, view_count, created_at, processed_at)
       SELECT 'v' || lpad(g::text, 10, '0'), 'u' || (1 + g % ${channels}),
         initcap(pg_temp.pick(${SUBJECTS}, 2)) || ' ' || pg_temp.pick(${SUBJECTS}, 2) || CASE WHEN g % 3 = 0 THEN ' in ' || initcap(pg_temp.pick(${PLACES}, 1.5)) ELSE '' END || ' ' || pg_temp.pick(${KINDS}, 1.5),
         (SELECT string_agg(pg_temp.pick(CASE WHEN i % 4 = 0 THEN ${SUBJECTS}::text[] ELSE ${FILLER}::text[] END, 1.5), ' ') FROM generate_series(1, 20 + g % 40) i WHERE g > 0),
@@ -82,32 +91,35 @@ try {
         floor(power(10, random() * 6.5))::bigint,
         now() - make_interval(secs => random() * 5 * 365 * 86400),
         now()
-      FROM generate_series(${from}::int, ${to}::int) g`.execute(db);
+      FROM generate_series(${from}::int, ${to}::int) g`);
     if (process.stdout.isTTY) process.stdout.write(`\r  ${fmt(to)} videos`);
   }
   if (process.stdout.isTTY) process.stdout.write('\n');
   lap('videos inserted', t);
-  await sql`ALTER TABLE videos ENABLE TRIGGER USER`.execute(db);
+  await bulk(sql`ALTER TABLE videos ENABLE TRIGGER USER`);
   t = performance.now();
-  await sql`DROP INDEX video_search_document_idx, video_search_title_trgm_idx`.execute(db);
-  await sql`INSERT INTO video_search (video_id, document, title_norm)
-    SELECT v.video_id, kinema_search_document(v.title, v.tags, u.username, v.description), kinema_title_norm(v.title)
-    FROM videos v JOIN users u ON u.user_id = v.user_id`.execute(db);
+  await bulk(sql`DROP INDEX video_search_document_idx, video_search_title_trgm_idx, video_search_title_prefix_idx`);
+  for (let from = 1; from <= videos; from += step) {
+    const [lo, hi] = [`v${String(from).padStart(10, '0')}`, `v${String(Math.min(videos, from + step - 1)).padStart(10, '0')}`];
+    await bulk(sql`INSERT INTO video_search (video_id, document, title_norm)
+      SELECT v.video_id, kinema_search_document(v.title, v.tags, u.username, v.description), kinema_title_norm(v.title)
+      FROM videos v JOIN users u ON u.user_id = v.user_id WHERE v.video_id BETWEEN ${lo} AND ${hi}`);
+  }
   lap('search documents built', t);
   t = performance.now();
-  await sql`SET maintenance_work_mem = '512MB'`.execute(db);
-  await sql`CREATE INDEX video_search_document_idx ON video_search USING gin (document)`.execute(db);
+  await bulk(sql`CREATE INDEX video_search_document_idx ON video_search USING gin (document)`);
   lap('GIN index on documents built', t);
   t = performance.now();
-  await sql`CREATE INDEX video_search_title_trgm_idx ON video_search USING gin (title_norm gin_trgm_ops)`.execute(db);
+  await bulk(sql`CREATE INDEX video_search_title_trgm_idx ON video_search USING gin (title_norm gin_trgm_ops)`);
   lap('GIN trigram index on titles built', t);
-  await sql`INSERT INTO search_terms (term) SELECT DISTINCT unnest(kinema_search_words(v.title, v.tags, u.username)) FROM videos v JOIN users u ON u.user_id = v.user_id ON CONFLICT DO NOTHING`.execute(db);
-  await sql`VACUUM ANALYZE`.execute(db);
+  await bulk(sql`CREATE INDEX video_search_title_prefix_idx ON video_search (title_norm text_pattern_ops)`);
+  await bulk(sql`INSERT INTO search_terms (term) SELECT DISTINCT unnest(kinema_search_words(v.title, v.tags, u.username)) FROM videos v JOIN users u ON u.user_id = v.user_id ON CONFLICT DO NOTHING`);
+  await bulk(sql`VACUUM ANALYZE`);
   lap('catalogue ready', t0);
 
   const sizes = await sql<{ name: string; bytes: number }>`
-    SELECT c.relname AS name, pg_relation_size(c.oid)::float8 AS bytes FROM pg_class c
-    WHERE c.relname IN ('videos', 'video_search', 'search_terms', 'video_search_document_idx', 'video_search_title_trgm_idx', 'search_terms_trgm_idx', 'videos_listed_views_idx')
+    SELECT c.relname AS name, (CASE WHEN c.relkind = 'i' THEN pg_relation_size(c.oid) ELSE pg_table_size(c.oid) END)::float8 AS bytes FROM pg_class c
+    WHERE c.relname IN ('videos', 'video_search', 'search_terms', 'video_search_document_idx', 'video_search_title_trgm_idx', 'video_search_title_prefix_idx', 'search_terms_trgm_idx', 'videos_listed_views_idx')
     ORDER BY c.relname`.execute(db);
   const terms = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM search_terms`.execute(db)).rows[0]!.n;
   console.log(`\n| relation | size |\n|---|---:|`);
@@ -165,6 +177,7 @@ try {
     console.log(`| ${c.name} | ${n} | ${fmt(percentile(a, 50))} | ${fmt(percentile(a, 99))} | ${fmt(percentile(b, 50))} | ${fmt(percentile(b, 99))} | ${fmt(percentile(b, 50) / percentile(a, 50))}x |`);
   }
 } finally {
+  await loader.end();
   await h.close();
   if (!values.keep) await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
 }
