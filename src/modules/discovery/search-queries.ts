@@ -55,10 +55,13 @@ export interface SearchPage {
  * word is reached with more words (or with sort=date). Elasticsearch's rescore window makes the
  * same trade. Date and view sorts walk their own indexes and see every match.
  */
-export const RANK_CANDIDATES = 2000;
+export const RANK_CANDIDATES = 500;
+
+/** Above this many matches a query counts as dense (see isDense). */
+export const DENSE_MATCHES = 25_000;
 
 /** How many of the most viewed listed videos word and tag suggestions are drawn from. */
-export const SUGGESTION_POOL = 5000;
+export const SUGGESTION_POOL = 2000;
 
 export const searchQueries = (db: Db) => {
   /** The rows the viewer may see, with the filters: listed, and the viewer's own ready ones. */
@@ -69,13 +72,27 @@ export const searchQueries = (db: Db) => {
     ...(p.uploaded ? [sql`v.created_at >= ${p.ref}::timestamptz - ${UPLOADED[p.uploaded]}::interval`] : []),
   ], sql` AND `);
 
-  /** Candidates for relevance ranking: the most viewed matches (see RANK_CANDIDATES). */
-  const candidates = (p: SearchPage) => {
+  const matchOf = (p: SearchPage) => {
     const typed = sql`kinema_title_norm(${p.q})`;
-    const match = p.fuzzy ? sql`(s.title_norm % ${typed} OR ${typed} <% s.title_norm)` : sql`s.document @@ ${p.tsquery}::tsquery`;
-    return sql`SELECT s.video_id FROM video_search s JOIN videos v ON v.video_id = s.video_id
-      WHERE ${match} AND ${visibleWith(p)} ORDER BY v.view_count DESC, v.video_id DESC LIMIT ${RANK_CANDIDATES}`;
+    return p.fuzzy ? sql<SqlBool>`(s.title_norm % ${typed} OR ${typed} <% s.title_norm)` : sql<SqlBool>`s.document @@ ${p.tsquery}::tsquery`;
   };
+
+  /**
+   * Whether the query matches more than DENSE_MATCHES videos. A page ordered by views or date can
+   * be had two ways: walk that column's index and test each video against the query (fast when
+   * matches are dense, a scan of the whole catalogue when they are rare), or fetch every match
+   * from the GIN index and sort them (cost grows with the matches). The planner's estimate for
+   * prefixes and typo alternatives is often off by orders of magnitude (bench/search measured a
+   * 1.2 s walk for a rare pair), so we count, cheaply and bounded, and choose ourselves.
+   */
+  async function isDense(p: SearchPage): Promise<boolean> {
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM video_search s WHERE ${matchOf(p)} LIMIT ${DENSE_MATCHES + 1}) m`.execute(db);
+    return (rows[0]?.n ?? 0) > DENSE_MATCHES;
+  }
+
+  /** Candidates for relevance ranking: the most viewed matches (see RANK_CANDIDATES). */
+  const candidates = (p: SearchPage, dense: boolean) => sql`SELECT s.video_id FROM video_search s JOIN videos v ON v.video_id = s.video_id
+      WHERE ${matchOf(p)} AND ${visibleWith(p)} ORDER BY ${dense ? sql`v.view_count` : sql`v.view_count + 0`} DESC, v.video_id DESC LIMIT ${RANK_CANDIDATES}`;
 
   const columns = sql`v.*, u.username AS owner_username`;
 
@@ -88,25 +105,23 @@ export const searchQueries = (db: Db) => {
 
     /** One page of matches the viewer may see, best first, keyset-paged on (sort key, video id). */
     async page(p: SearchPage): Promise<(VideoRecord & { sortKey: number })[]> {
+      // Sparse: "+ 0" hides the column from the planner, so it cannot choose the index walk.
+      const dense = await isDense(p);
       if (p.sort === 'relevance') {
         const score = scoreOf(p.q, p.tsquery, p.fuzzy, p.ref);
         const after = p.after ? sql`WHERE (r.sort_key, r.video_id) < (${p.after.key}::float8, ${p.after.videoId})` : sql``;
         const { rows } = await sql<VideoRecord & { sortKey: number }>`
           SELECT * FROM (
             SELECT ${columns}, ${score} AS sort_key
-            FROM (${candidates(p)}) c JOIN video_search s ON s.video_id = c.video_id
+            FROM (${candidates(p, dense)}) c JOIN video_search s ON s.video_id = c.video_id
               JOIN videos v ON v.video_id = c.video_id JOIN users u ON u.user_id = v.user_id) r
           ${after} ORDER BY r.sort_key DESC, r.video_id DESC LIMIT ${p.limit}`.execute(db);
         return rows;
       }
-      // Newest or most viewed: ordered by the column itself, so PostgreSQL can walk its index
-      // and stop after a page instead of ranking every match.
+      // Newest or most viewed: dense matches walk the column's index and stop after a page.
       const [column, key] = p.sort === 'date'
-        ? [sql`v.created_at`, sql`(extract(epoch FROM v.created_at) * 1000)::float8`]
-        : [sql`v.view_count`, sql`v.view_count::float8`];
-      const match = p.fuzzy
-        ? sql`(s.title_norm % kinema_title_norm(${p.q}) OR kinema_title_norm(${p.q}) <% s.title_norm)`
-        : sql`s.document @@ ${p.tsquery}::tsquery`;
+        ? [dense ? sql`v.created_at` : sql`(v.created_at + interval '0')`, sql`(extract(epoch FROM v.created_at) * 1000)::float8`]
+        : [dense ? sql`v.view_count` : sql`(v.view_count + 0)`, sql`v.view_count::float8`];
       // Dates: a range the index can use, then the exact comparison on the very key the cursor holds.
       const after = !p.after ? sql``
         : p.sort === 'date'
@@ -115,7 +130,7 @@ export const searchQueries = (db: Db) => {
       const { rows } = await sql<VideoRecord & { sortKey: number }>`
         SELECT ${columns}, ${key} AS sort_key
         FROM video_search s JOIN videos v ON v.video_id = s.video_id JOIN users u ON u.user_id = v.user_id
-        WHERE ${match} AND ${visibleWith(p)} ${after}
+        WHERE ${matchOf(p)} AND ${visibleWith(p)} ${after}
         ORDER BY ${column} DESC, v.video_id DESC LIMIT ${p.limit}`.execute(db);
       return rows;
     },
@@ -129,6 +144,9 @@ export const searchQueries = (db: Db) => {
      */
     async suggest(q: string, limit: number): Promise<string[]> {
       const prefix = `${q.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // Whole titles by a range of the pattern-ops index: with LIKE the planner may prefer the
+      // trigram index and fetch every title containing the letters (0.5 s for "ha" at 1M).
+      const typedPrefix = q.trim().toLowerCase();
       const listed = sql<SqlBool>`v.visibility = 'public' AND v.status = 'ready'`;
       // Computed once and passed as values: inside the WHERE clause the function would run again
       // for every row the planner chose to filter rather than look up in the index.
@@ -138,8 +156,10 @@ export const searchQueries = (db: Db) => {
       const [starts, words, tags, channels] = await Promise.all([
         sql<{ title: string }>`
           SELECT title FROM (
-            SELECT v.title, v.view_count FROM video_search s JOIN videos v ON v.video_id = s.video_id
-            WHERE s.title_norm LIKE kinema_fold(${prefix}) AND ${listed} ORDER BY s.title_norm LIMIT 50) c
+            SELECT s.video_id FROM video_search s
+            WHERE s.title_norm ~>=~ kinema_fold(${typedPrefix}) AND s.title_norm ~<~ (kinema_fold(${typedPrefix}) || chr(1114111))
+            ORDER BY s.title_norm USING ~<~ LIMIT 200) c JOIN videos v ON v.video_id = c.video_id
+          WHERE ${listed}
           GROUP BY title ORDER BY max(view_count) DESC, title LIMIT ${limit}`.execute(db),
         sql<{ title: string }>`
           SELECT p.title FROM ${pool} p JOIN video_search s ON s.video_id = p.video_id
