@@ -26,7 +26,11 @@ import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modul
 import { createPipelineWorker, queueTranscodeWith, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
 import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
 import { createDeliveryService, registerOriginRoutes, registerPlayRoutes, registerWatchPage } from './modules/delivery/index.js';
-import { createEventRecorder } from './modules/analytics/index.js';
+import { createAnalyticsFigures, createEventRecorder, createRollup, ensurePartitions, registerAnalyticsRoutes, ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS } from './modules/analytics/index.js';
+import {
+  createBeaconIntake, createBeaconLimits, createEngagementBatchHook, createHistoryService, createQoeMetrics, createRatingService, registerEngagementRoutes,
+} from './modules/engagement/index.js';
+import { createVideoJson } from './modules/catalog/index.js';
 import { createQuotaService, registerQuotaRoutes } from './modules/quotas/index.js';
 import { createVideoJson } from './modules/catalog/index.js';
 import { createSearchService, registerSearchRoutes } from './modules/discovery/index.js';
@@ -83,6 +87,9 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
     const queue = await database.exclusively(async () => {
       const q = await createPgBossQueue({ sql: database.sql, log, outage: outages.database });
       await q.define(TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS);
+      await q.define(ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS);
+      // Today's and the next days' event partitions exist before the first beacon is written.
+      await ensurePartitions(database.db);
       return q;
     });
     return { config, log, metrics, database, store, cache, queue, outages };
@@ -186,7 +193,13 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   registerAuthHook(app, services.identity, sessionCookie);
   registerIdentityRoutes(app, services.identity, sessionCookie);
   // Root-relative without PUBLIC_URL: the client resolves it against the address it used.
-  registerCatalogRoutes(app, services.catalog, { uploadUrl: `${config.publicUrl ?? ''}${UPLOADS_PATH}`, posterUrlFor: services.delivery.posterUrlFor });
+  const uploadUrl = `${config.publicUrl ?? ''}${UPLOADS_PATH}`;
+  registerCatalogRoutes(app, services.catalog, { uploadUrl, posterUrlFor: services.delivery.posterUrlFor, ratingOf: services.ratings.ratingOf });
+  registerEngagementRoutes(app, {
+    acceptBeacon: services.acceptBeacon, history: services.history, ratings: services.ratings, catalog: services.catalog,
+    videoJson: createVideoJson({ uploadUrl, posterUrlFor: services.delivery.posterUrlFor }),
+  });
+  registerAnalyticsRoutes(app, { figures: services.figures, catalog: services.catalog });
   registerIngestRoutes(app, services.ingest);
   registerQuotaRoutes(app, services.quotas);
   registerPlayRoutes(app, services.delivery);
@@ -238,13 +251,26 @@ function buildServices(p: Platform) {
     diskReserveBytes: p.config.diskReserveBytes, originalsOnSameDisk: !p.config.s3, outages: p.outages,
     quotas,
   });
-  const analytics = createEventRecorder({ db: p.database.db, log: p.log, outage: p.outages.database });
+  // Beacons are the highest-volume writes: batches of up to 1000 rows, and room for 100 000
+  // waiting through a database hiccup (about 10 s of a busy instance).
+  const analytics = createEventRecorder({
+    db: p.database.db, log: p.log, outage: p.outages.database, maxBatch: 1000, maxPending: 100_000,
+    onBatch: createEngagementBatchHook({ onViewsCounted: async (ids) => void (await Promise.all(ids.map((id) => catalog.invalidate(id)))) }),
+  });
+  const history = createHistoryService({ db: p.database.db });
+  const ratings = createRatingService({ db: p.database.db, catalog });
   const delivery = createDeliveryService({
-    catalog, lifecycle, cache: p.cache, analytics,
+    catalog, lifecycle, cache: p.cache, analytics, resumeAt: history.resumeAt,
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
   });
+  const acceptBeacon = createBeaconIntake({
+    catalog, recorder: analytics, limits: createBeaconLimits({ perAddressPerMin: p.config.beaconRatePerAddress }),
+    metrics: createQoeMetrics(p.metrics), defaultEdge: p.config.mediaBaseUrl ? new URL(p.config.mediaBaseUrl).host : 'origin',
+  });
+  const figures = createAnalyticsFigures({ db: p.database.readDb ?? p.database.db });
+  const rollup = createRollup({ db: p.database.db, log: p.log, retentionDays: p.config.eventRetentionDays });
   const retention = createVersionRetention(p.database.db);
-  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery };
+  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, history, ratings, acceptBeacon, figures, rollup };
 }
 
 /**
@@ -280,6 +306,11 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     // retried here, not only at the next start.
     // Every 30 s: an upload whose last PATCH met a database outage is recorded soon after it ends.
     sweep('finished-upload recovery', services.ingest.recoverFinished, 30_000);
+    // The analytics rollup: every api process asks for it each minute, the singleton key keeps it
+    // to one job per minute however many ask, and whichever process leases it runs it.
+    await platform.queue.work(ROLLUP_QUEUE, { concurrency: 1 }, async () => void (await services.rollup.run()));
+    const requestRollup = () => platform.queue.send(ROLLUP_QUEUE, {}, { singletonKey: `rollup-${Math.floor(Date.now() / 60_000)}` });
+    sweep('analytics rollup request', requestRollup, 60_000);
   }
   if (roles.worker && config.workerConcurrency > 0) {
     worker = createPipelineWorker({

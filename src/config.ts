@@ -61,6 +61,13 @@ export interface Config {
   signupsPerAddressPerHour: number;
   /** Sign-in attempts one client address may make per 15 minutes, right or wrong. */
   loginAttemptsPerAddress: number;
+  /** Raw analytics events are kept this many days, then dropped a daily partition at a time. */
+  eventRetentionDays: number;
+  /**
+   * Watch beacons one client address may send per minute (0: no limit). A player sends about 6;
+   * the default leaves room for a thousand viewers behind one NAT.
+   */
+  beaconRatePerAddress: number;
   /**
    * Free space kept on DATA_DIR's disk: an upload that would leave less is refused (507) before
    * any byte is accepted, so the embedded database and running encodes never meet a full disk.
@@ -282,6 +289,8 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     signup: signup(merged),
     signupsPerAddressPerHour: int(merged, 'SIGNUPS_PER_ADDRESS_PER_HOUR', 5, 0),
     loginAttemptsPerAddress: int(merged, 'LOGIN_ATTEMPTS_PER_ADDRESS', 30, 1),
+    eventRetentionDays: int(merged, 'EVENT_RETENTION_DAYS', 90, 1, 3650),
+    beaconRatePerAddress: int(merged, 'BEACON_RATE_PER_ADDRESS', 6000, 0),
     diskReserveBytes: int(merged, 'DISK_RESERVE_BYTES', 512 * MiB, 0),
     quotas: {
       videosPerDay: int(merged, 'QUOTA_VIDEOS_PER_DAY', 50, 0),

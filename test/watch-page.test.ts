@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/platform/paths.js';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { readyVideo } from './support/delivery.js';
+import { beacon, newSession, setDuration } from './support/engagement.js';
+import { until } from './support/poll.js';
 
 function inlinePlay(html: string): { status: number; body: any } {
   const m = /<script id="kinema-play" type="application\/json" data-status="(\d+)">(.*?)<\/script>/s.exec(html);
@@ -47,5 +49,20 @@ describe('the watch page carries its play answer in its first response', () => {
     assert.ok(!html.includes('rel="preload"'));
     const ownerHtml = await (await fetch(`${app.url}/watch/${id}`, { headers: { cookie: `kinema_session=${owner.token}` } })).text();
     assert.equal(inlinePlay(ownerHtml).status, 200, 'the owner, signed in with the cookie, gets signed URLs');
+  });
+
+  test('a signed-in viewer\'s page carries where they left off (resumeAtSec); an anonymous one starts at 0', async () => {
+    const owner = await signUp(app, 'maker');
+    const viewer = await signUp(app, 'returner');
+    const { id } = await readyVideo(app, owner.token, 'public');
+    await setDuration(app, id, 100);
+    assert.equal((await beacon(app, id, { sessionId: newSession(), positionSec: 40, played: [[0, 40]] }, { token: viewer.token })).status, 204);
+    const cookie = `kinema_session=${viewer.token}`;
+    const play = await until(async () => {
+      const p = inlinePlay(await (await fetch(`${app.url}/watch/${id}`, { headers: { cookie } })).text());
+      return p.body.resumeAtSec === 40 && p;
+    }, 'the watch page to resume at 40 s');
+    assert.equal(play.status, 200);
+    assert.equal(inlinePlay(await (await fetch(`${app.url}/watch/${id}`)).text()).body.resumeAtSec, null);
   });
 });

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signUp, startTestApp, type TestApp } from '../support/app.js';
 import { createVideo, lifecycleOf, readyVideo, startProcessing } from '../support/delivery.js';
+import { beacon, newSession, viewCountInDb } from '../support/engagement.js';
+import { until } from '../support/poll.js';
 import { freePort } from '../support/services.js';
 import { launchChromium } from './browser.js';
 import { buildWebApp } from './kinema.js';
@@ -240,8 +242,10 @@ describe('what people see beyond the happy path', () => {
   test('home with a few videos shows one row, not Newest and Popular with the same cards', async () => {
     const u = await signUp(app, 'fewvideos');
     const { id } = await readyVideo(app, u.token, 'public');
-    // A view, so Popular has something to rank; it still holds only videos Newest shows.
-    assert.equal((await app.api('GET', `/api/v1/videos/${id}/play`)).status, 200);
+    // A view (a viewer's watch beacon; /play counts none), so Popular has something to rank; it
+    // still holds only videos Newest shows.
+    assert.equal((await beacon(app, id, { sessionId: newSession(), positionSec: 2, played: [[0, 2]] })).status, 204);
+    await until(async () => (await viewCountInDb(app, id)) === 1 || undefined, 'the view to be counted');
     const { context, page } = await newPage();
     await page.goto('/');
     await page.locator(`#newest-heading ~ .video-grid a[href="/watch/${id}"]`).first().waitFor();

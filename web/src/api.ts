@@ -1,4 +1,4 @@
-import type { PlayInfo, User, Video, VideoList, Visibility } from './types.js';
+import type { AdminQoe, ChannelAnalytics, HistoryPage, PlayInfo, Rating, RatingAnswer, Settings, User, Video, VideoAnalytics, VideoList, Visibility } from './types.js';
 
 /**
  * The Kinema API from the browser. Same origin, so the HttpOnly session cookie authenticates;
@@ -89,7 +89,26 @@ export const api = {
     request<Video>('PATCH', `/api/v1/videos/${encodeURIComponent(id)}`, { body }),
   deleteVideo: (id: string) => request<void>('DELETE', `/api/v1/videos/${encodeURIComponent(id)}`),
   reprocessVideo: (id: string) => request<{ status: 'uploaded' }>('POST', `/api/v1/videos/${encodeURIComponent(id)}/reprocess`),
+
+  rate: (id: string, value: Rating) => request<RatingAnswer>('PUT', `/api/v1/videos/${encodeURIComponent(id)}/rating`, { body: { value } }),
+  unrate: (id: string) => request<RatingAnswer>('DELETE', `/api/v1/videos/${encodeURIComponent(id)}/rating`),
+
+  history: (query: { limit?: number; cursor?: string }, signal?: AbortSignal) => request<HistoryPage>('GET', `/api/v1/me/history?${searchParams(query)}`, { signal }),
+  removeFromHistory: (videoId: string) => request<void>('DELETE', `/api/v1/me/history/${encodeURIComponent(videoId)}`),
+  clearHistory: () => request<void>('DELETE', '/api/v1/me/history'),
+  settings: (signal?: AbortSignal) => request<Settings>('GET', '/api/v1/me/settings', { signal }),
+  updateSettings: (body: Partial<Settings>) => request<Settings>('PUT', '/api/v1/me/settings', { body }),
+
+  videoAnalytics: (id: string, days: number, signal?: AbortSignal) => request<VideoAnalytics>('GET', `/api/v1/videos/${encodeURIComponent(id)}/analytics?days=${days}`, { signal }),
+  channelAnalytics: (days: number, signal?: AbortSignal) => request<ChannelAnalytics>('GET', `/api/v1/me/analytics?days=${days}`, { signal }),
+  adminQoe: (days: number, signal?: AbortSignal) => request<AdminQoe>('GET', `/api/v1/admin/qoe?days=${days}`, { signal }),
 };
+
+function searchParams(query: Record<string, string | number | undefined>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  return params;
+}
 
 /** The play endpoint's answers, one variant per state the watch page shows. */
 export type PlayResult =

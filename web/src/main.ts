@@ -17,6 +17,10 @@ const routes: Route[] = [
   { path: PAGE_PATHS.login, load: () => import('./pages/login.js') },
   { path: PAGE_PATHS.signup, load: () => import('./pages/signup.js') },
   { path: PAGE_PATHS.myVideos, load: () => import('./pages/my-videos.js') },
+  { path: PAGE_PATHS.history, load: () => import('./pages/history.js') },
+  { path: PAGE_PATHS.channelAnalytics, load: () => import('./pages/analytics.js') },
+  { path: PAGE_PATHS.videoAnalytics, load: () => import('./pages/analytics.js') },
+  { path: PAGE_PATHS.adminQoe, load: () => import('./pages/admin-qoe.js') },
 ];
 const notFound = () => import('./pages/not-found.js');
 

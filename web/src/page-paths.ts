@@ -10,6 +10,10 @@ export const PAGE_PATHS = {
   login: '/login',
   signup: '/signup',
   myVideos: '/me/videos',
+  history: '/me/history',
+  channelAnalytics: '/me/analytics',
+  videoAnalytics: '/me/analytics/:id',
+  adminQoe: '/admin/qoe',
 } as const;
 
 /** A path pattern with `:params` as a regex over `location.pathname` (params captured in order). */

@@ -1,4 +1,6 @@
 /** Shapes of the Kinema API's JSON (see GET /api/v1/openapi.json). */
+import type { Static } from '@sinclair/typebox';
+import type { AdminQoe as AdminQoeSchema, ChannelAnalytics as ChannelAnalyticsSchema, VideoAnalytics as VideoAnalyticsSchema } from '../../src/modules/analytics/schemas.js';
 
 export type Visibility = 'public' | 'unlisted' | 'private';
 export type VideoStatus = 'awaiting_upload' | 'uploaded' | 'processing' | 'ready' | 'failed';
@@ -27,6 +29,10 @@ export interface Video {
   height: number | null;
   owner: { id: string; username: string };
   viewCount: number;
+  /** Likes (dislikes are never shown). */
+  likeCount: number;
+  /** In GET /videos/:id for a signed-in caller. */
+  myRating?: Rating | null;
   posterUrl: string | null;
   createdAt: string;
   updatedAt: string;
@@ -59,4 +65,37 @@ export interface PlayInfo {
   recommendedRendition?: string | number | Partial<Rendition> | null;
   posterUrl: string | null;
   storyboardUrl: string | null;
+  /** For a signed-in viewer who left this video between 5 % and 90 %: where they stopped. */
+  resumeAtSec?: number | null;
 }
+
+export type Rating = 'like' | 'dislike';
+
+export interface RatingAnswer {
+  likeCount: number;
+  myRating: Rating | null;
+}
+
+/** One entry of GET /api/v1/me/history. */
+export interface HistoryItem {
+  video: Video;
+  positionSec: number;
+  watchedAt: string;
+  /** Watched past 90 %: it will not resume. */
+  completed: boolean;
+}
+
+export interface HistoryPage {
+  items: HistoryItem[];
+  nextCursor: string | null;
+}
+
+export interface Settings {
+  historyPaused: boolean;
+}
+
+// The analytics answers, derived from the server's schemas (type-only: nothing of the server is bundled).
+export type VideoAnalytics = Static<typeof VideoAnalyticsSchema>;
+export type ChannelAnalytics = Static<typeof ChannelAnalyticsSchema>;
+export type AdminQoe = Static<typeof AdminQoeSchema>;
+export type Qoe = VideoAnalytics['qoe'];

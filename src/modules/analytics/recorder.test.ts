@@ -56,7 +56,39 @@ for (const engine of ENGINES) {
       assert.match(lines.join('\n'), /analytics batch lost/);
     });
 
-    test('video_play events add to view_count in the same write', async () => {
+    test('the batch hook runs in the batch\'s transaction, and its after-commit work after the commit', async () => {
+      const seen: number[] = [];
+      const after: string[] = [];
+      const recorder = createEventRecorder({
+        db: handle.db, log: createLogger('silent'),
+        onBatch: async (trx, batch) => {
+          // Inside the transaction the batch's own rows are already visible.
+          const n = await trx.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).where('videoId', '=', 'hookVideo01').executeTakeFirstOrThrow();
+          seen.push(Number(n.n), batch.length);
+          return () => void after.push('done');
+        },
+      });
+      for (let i = 0; i < 3; i++) recorder.recordEvent({ type: 'beacon', videoId: 'hookVideo01', transient: { secret: 'not stored' } });
+      await recorder.close();
+      assert.deepEqual(seen, [3, 3]);
+      assert.deepEqual(after, ['done']);
+      const rows = await handle.db.selectFrom('events').select('props').where('videoId', '=', 'hookVideo01').execute();
+      assert.ok(rows.every((r) => !JSON.stringify(r.props).includes('not stored')), 'transient fields are never written');
+    });
+
+    test('a hook that fails rolls its batch back: the events and what they imply land together or not at all', async () => {
+      const recorder = createEventRecorder({
+        db: handle.db, log: createLogger('silent'),
+        onBatch: async () => {
+          throw new Error('hook failed');
+        },
+      });
+      recorder.recordEvent({ type: 'beacon', videoId: 'hookVideo02' });
+      await recorder.close();
+      assert.equal(await countFor('hookVideo02'), 0);
+    });
+
+    test('a play is not a view: video_play events leave view_count alone', async () => {
       await handle.db.insertInto('users').values({ userId: 'u-views', username: 'views', email: 'v@example.test', passwordHash: 'x' }).execute();
       await handle.db.insertInto('videos').values({
         videoId: 'viewVideo01', userId: 'u-views', title: 't', visibility: 'public', failureReason: null, duration: null, width: null, height: null,
@@ -64,12 +96,10 @@ for (const engine of ENGINES) {
       }).execute();
       const recorder = createEventRecorder({ db: handle.db, log: createLogger('silent') });
       for (let i = 0; i < 3; i++) recorder.recordEvent({ type: 'video_play', videoId: 'viewVideo01' });
-      recorder.recordEvent({ type: 'video_pause', videoId: 'viewVideo01' });
-      recorder.recordEvent({ type: 'video_play', videoId: 'deletedVid1' }); // no such video: counted nowhere, no error
       await recorder.close();
       const row = await handle.db.selectFrom('videos').select('viewCount').where('videoId', '=', 'viewVideo01').executeTakeFirstOrThrow();
-      assert.equal(Number(row.viewCount), 3);
-      assert.equal(await countFor('deletedVid1'), 1);
+      assert.equal(Number(row.viewCount), 0);
+      assert.equal(await countFor('viewVideo01'), 3);
     });
   });
 }

@@ -3,8 +3,12 @@ import type { Logger } from '../../platform/log.js';
 import { isDependencyOutage, type OutageLog } from '../../platform/outage.js';
 import { analyticsQueries, type AnalyticsEvent } from './queries.js';
 
-/** Event types that count as a view of `videoId` (videos.view_count). */
-const VIEW_EVENT_TYPES = new Set(['video_play']);
+/**
+ * Work done with a batch inside the transaction that inserts it (engagement: the view rule, watch
+ * history), so the events and what they imply land together or not at all. It may return work
+ * for after the commit (cache invalidation), which must not throw.
+ */
+export type BatchHook = (trx: Db, batch: AnalyticsEvent[]) => Promise<(() => Promise<void> | void) | void>;
 
 export interface EventRecorderOptions {
   db: Db;
@@ -21,6 +25,8 @@ export interface EventRecorderOptions {
    * counted in the log, so an outage costs analytics, never memory.
    */
   maxPending?: number;
+  /** Runs with every batch in its transaction (see BatchHook). */
+  onBatch?: BatchHook;
 }
 
 /** How much the recorder holds right now, and how much it has turned away. */
@@ -46,16 +52,16 @@ export interface EventRecorder {
 const OUTAGE_RETRY_MS = 2000;
 
 /**
- * Fire-and-forget analytics: events collect in memory and are written as one multi-row INSERT
- * (plus one UPDATE of view counts) every second or every 100 events, whichever comes first, so a
- * play costs the request nothing and the database one statement per batch instead of per view.
+ * The one append path for analytics: events collect in memory and are written as one multi-row
+ * INSERT (plus the batch hook's statements) every second or every `maxBatch` events, whichever
+ * comes first, so a beacon costs the request nothing and the database one statement per batch.
  * A batch that fails because the database is away waits for it (within the memory bound); one
  * that fails for a reason inside it (a bad row) is logged and dropped, since retrying it would
  * block every later event.
  *
  * @example
  * const analytics = createEventRecorder({ db, log });
- * analytics.recordEvent({ type: 'video_play', videoId, userId });
+ * analytics.recordEvent({ type: 'beacon', videoId, userId, sessionId, props });
  * await analytics.close(); // on shutdown, before the database closes
  */
 export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
@@ -75,14 +81,13 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
   let closed = false;
 
   async function write(batch: AnalyticsEvent[]): Promise<void> {
-    const views = new Map<string, number>();
-    for (const e of batch) if (e.videoId && VIEW_EVENT_TYPES.has(e.type)) views.set(e.videoId, (views.get(e.videoId) ?? 0) + 1);
     try {
-      await q.transaction(async (trx) => {
+      const afterCommit = await q.transaction(async (trx) => {
         await q.insertEvents(trx, batch);
-        if (views.size) await q.addViews(trx, views);
+        return opts.onBatch?.(trx, batch);
       });
       opts.outage?.ok();
+      if (afterCommit) await afterCommit();
     } catch (err) {
       if (isDependencyOutage(err) && !closed) {
         opts.outage?.failed(err);

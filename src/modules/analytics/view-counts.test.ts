@@ -110,18 +110,22 @@ describe('view counts on postgres', () => {
     const [videoId] = await createVideos(1);
     const lines: Array<{ msg: string; dropped?: number }> = [];
     const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const recorder = createEventRecorder({ db: handle.db, log, flushIntervalMs: 60_000, maxBatch: 10, maxPending: 50 });
+    // Each event counts one view, as counted views do (engagement's batch hook runs this UPDATE).
+    const q = analyticsQueries(handle.db);
+    const countViews = async (trx: Parameters<typeof q.addViews>[0], batch: Array<{ videoId?: string | null }>) =>
+      void (await q.addViews(trx, new Map([[videoId!, batch.length]])));
+    const recorder = createEventRecorder({ db: handle.db, log, flushIntervalMs: 60_000, maxBatch: 10, maxPending: 50, onBatch: countViews });
     const holder = await openSession();
     const observer = await openSession();
     try {
       // Stuck: every batch's view-count UPDATE waits for this row lock.
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM videos WHERE video_id = $1 FOR UPDATE', [videoId]);
-      for (let i = 0; i < 30; i++) recorder.recordEvent({ type: 'video_play', videoId });
+      for (let i = 0; i < 30; i++) recorder.recordEvent({ type: 'view', videoId });
       await until(async () => (await lockWaiters(observer)) >= 1 || undefined, 'the first batch waiting for the row lock', 60_000);
       // The first batch is in the database, blocked; later ones queue behind it.
       for (let round = 0; round < 5; round++) {
-        for (let i = 0; i < 100; i++) recorder.recordEvent({ type: 'video_play', videoId });
+        for (let i = 0; i < 100; i++) recorder.recordEvent({ type: 'view', videoId });
         assert.ok(recorder.backlog().waiting <= 50, `round ${round}: ${recorder.backlog().waiting} events held in memory`);
         await new Promise((r) => setImmediate(r)); // let the recorder's own callbacks run between rounds
       }

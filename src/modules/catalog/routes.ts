@@ -12,6 +12,8 @@ export interface CatalogRouteOptions {
   /** tus endpoint clients upload to (absolute URL). */
   uploadUrl: string;
   posterUrlFor: PosterUrlFor;
+  /** The signed-in caller's rating of a video (engagement), shown by GET /videos/:id. */
+  ratingOf?: (videoId: string, userId: string) => Promise<'like' | 'dislike' | null>;
 }
 
 /**
@@ -38,7 +40,8 @@ export function createVideoJson(opts: Pick<CatalogRouteOptions, 'uploadUrl' | 'p
       width: v.width,
       height: v.height,
       owner: { id: v.userId, username: v.ownerUsername },
-      viewCount: v.viewCount,
+      viewCount: Number(v.viewCount),
+      likeCount: Number(v.likeCount ?? 0),
       posterUrl: v.status === 'ready' ? await opts.posterUrlFor(v) : null,
       createdAt: v.createdAt.toISOString(),
       updatedAt: v.updatedAt.toISOString(),
@@ -63,7 +66,10 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
 
   app.get('/api/v1/videos/:id', {
     schema: { tags: ['videos'], summary: 'A video\'s metadata; its processing status and failure details for its owner and admins (others: 404 until it is ready)', params: VideoIdParams, response: responses({ 200: Video }, [400, 401, 404]) },
-  }, async (req) => toJson(await catalog.getVisible(req.params.id, req.principal), req.principal));
+  }, async (req) => {
+    const video = await toJson(await catalog.getVisible(req.params.id, req.principal), req.principal);
+    return req.principal && opts.ratingOf ? { ...video, myRating: await opts.ratingOf(req.params.id, req.principal.userId) } : video;
+  });
 
   app.patch('/api/v1/videos/:id', {
     schema: { tags: ['videos'], summary: 'Edit title, description, tags or visibility (owner or admin)', security: SIGNED_IN, params: VideoIdParams, body: PatchVideoBody, response: responses({ 200: Video }) },

@@ -12,7 +12,7 @@ const VARY = 'User-Agent, Sec-CH-UA-Mobile, Save-Data, Downlink, ECT';
 /** `GET /api/v1/videos/:id/play`: the player's entry point. */
 export function registerPlayRoutes(app: HttpServer, delivery: DeliveryService) {
   app.get('/api/v1/videos/:id/play', {
-    // A HEAD would count a view (link checkers, prefetchers): only GET plays.
+    // A HEAD would record a play (link checkers, prefetchers): only GET plays.
     exposeHeadRoute: false,
     schema: {
       tags: ['playback'],
@@ -23,7 +23,7 @@ export function registerPlayRoutes(app: HttpServer, delivery: DeliveryService) {
     },
   }, async (req, reply) => {
     const result = await delivery.play(req.params.id, req.principal, readClientHints(req.headers, req.query));
-    // Every answer is per viewer (signed URLs, hints) and counts a view: nothing may cache it.
+    // Every answer is per viewer (signed URLs, hints, resume point): nothing may cache it.
     reply.header('cache-control', 'no-store').header('accept-ch', ACCEPT_CH).header('vary', VARY);
     const answer = playAnswer(result);
     return reply.status(answer.status).headers(answer.headers).send(answer.body);

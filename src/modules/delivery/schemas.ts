@@ -29,6 +29,9 @@ export const PlayReady = Type.Object({
   posterUrl: Type.Union([Url('Poster image'), Type.Null()]),
   storyboardUrl: Type.Union([Url('WebVTT storyboard of scrub-bar thumbnails'), Type.Null()]),
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When signed URLs stop working; request /play again after it' }),
+  resumeAtSec: Type.Union([Type.Number(), Type.Null()], {
+    description: 'Where a signed-in viewer left off, when between 5 % and 90 % of the video (Jellyfin\'s rule); null otherwise: anonymous, history paused, never watched, or past 90 % (counts as watched: start over)',
+  }),
 });
 
 export const PlayPending = Type.Object({

@@ -28,6 +28,8 @@ export interface DeliveryDeps {
   lifecycle: Pick<Lifecycle, 'currentVersion' | 'servableVersion'>;
   cache: Cache;
   analytics: Pick<EventRecorder, 'recordEvent'>;
+  /** Where a signed-in viewer should resume a video (engagement's watch history), or null. */
+  resumeAt?: (videoId: string, userId: string, durationSec: number) => Promise<number | null>;
   /**
    * Base of every media URL handed out (an edge/CDN, or the api itself): config.mediaBaseUrl.
    * Unset, URLs are root-relative (`/media/…`): browsers and hls.js resolve them against the
@@ -62,6 +64,8 @@ export interface ReadyPlayback {
   storyboardUrl: string | null;
   /** When the signed URLs stop working (private videos); null when they never do. */
   expiresAt: string | null;
+  /** Where this viewer left off (5 %–90 % of the video), or null: start at 0. */
+  resumeAtSec: number | null;
 }
 
 export type PlayResult =
@@ -137,13 +141,15 @@ export function createDeliveryService(deps: DeliveryDeps) {
       posterUrl: v.posterPath ? url(v.posterPath) : null,
       storyboardUrl: v.storyboardPath ? url(v.storyboardPath) : null,
       expiresAt: expiresAtSec === null ? null : new Date(expiresAtSec * 1000).toISOString(),
+      resumeAtSec: null,
     };
   }
 
   return {
     /**
      * What a player needs to start: 404 (as an AppError) when the caller may not see the video,
-     * else ready / pending / failed. A ready answer records a `video_play` event on the side.
+     * else ready / pending / failed. A ready answer records a `video_play` event on the side (a
+     * play, not a view: views come from watch beacons) and carries the viewer's resume point.
      * Pending and failed answers (progress, failure reason) reach only the owner and admins: for
      * anyone else a video that is not ready does not exist (catalog canView), so it is a 404.
      */
@@ -152,6 +158,8 @@ export function createDeliveryService(deps: DeliveryDeps) {
       if (video.status === 'failed') return { kind: 'failed', failureReason: video.failureReason ?? 'Processing failed.' };
       const ready = video.status === 'ready' ? await playback(video, hints) : undefined;
       if (!ready) return { kind: 'pending', status: video.status === 'ready' ? 'processing' : video.status, progress: Math.round(video.progress * 10) / 10 };
+      // The row's duration, the one the view rule and history read (the same as the version's).
+      if (principal && deps.resumeAt) ready.resumeAtSec = await deps.resumeAt(videoId, principal.userId, video.duration ?? ready.duration);
       deps.analytics.recordEvent({
         type: 'video_play',
         videoId,

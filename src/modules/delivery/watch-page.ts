@@ -64,7 +64,7 @@ export function registerWatchPage(app: HttpServer, delivery: DeliveryService, in
         answer = { status: err.status, body: { error: { code: err.code, message: err.message } } };
       }
     }
-    // Per viewer (signed URLs for private videos) and it counted a view: never cached. The page
+    // Per viewer (signed URLs for private videos, the resume point): never cached. The page
     // draws "not found" for a 404 answer, and says so in its status too (crawlers, link checkers).
     return reply.status(answer.status === 404 ? 404 : 200).type('text/html').header('cache-control', 'no-store').send(renderWatchPage(indexHtml, answer));
   });

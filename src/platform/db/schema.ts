@@ -46,6 +46,9 @@ export interface VideosTable {
   /** migrations/004: fencing token of the transcode attempt that holds the video. */
   leaseToken: ColumnType<string | null, string | null | undefined, string | null>;
   viewCount: Generated<number>;
+  /** migrations/007: likes shown on the video; dislikes feed ranking only. bigint: read back as a string. */
+  likeCount: ColumnType<number, never, never>;
+  dislikeCount: ColumnType<number, never, never>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
   processedAt: Date | null;
@@ -112,4 +115,67 @@ export interface QuotaLedgerTable {
 
 export interface Database {
   quotaLedger: QuotaLedgerTable;
+}
+
+/** migrations/007: the view rule's memory of who already counted a view. */
+export interface ViewMarksTable {
+  videoId: string;
+  viewerKey: string;
+  countedAt: Date;
+}
+
+/** migrations/007: watch history, keyed like a wide-column store (user, month bucket, video). */
+export interface WatchHistoryTable {
+  userId: string;
+  /** The UTC month's first day; pg hands a date back as a Date at local midnight, so we write 'YYYY-MM-01'. */
+  bucket: ColumnType<Date, string, string>;
+  videoId: string;
+  watchedAt: Date;
+  progressSeconds: number;
+}
+
+export interface UserSettingsTable {
+  userId: string;
+  historyPaused: Generated<boolean>;
+}
+
+export interface VideoRatingsTable {
+  videoId: string;
+  userId: string;
+  /** 1 like, -1 dislike. */
+  value: number;
+  ratedAt: Generated<Date>;
+}
+
+/** migrations/007: rollups by video and hour. */
+export interface VideoHourlyTable {
+  videoId: string;
+  hour: Date;
+  views: number;
+  sessions: number;
+  watchTimeSec: number;
+  retention: number[];
+  qoe: ColumnType<Record<string, unknown>, string, string>;
+}
+
+export interface QoeHourlyTable {
+  hour: Date;
+  dim: string;
+  key: string;
+  qoe: ColumnType<Record<string, unknown>, string, string>;
+}
+
+export interface RollupStateTable {
+  name: string;
+  doneThrough: Date;
+}
+
+export interface Database {
+  viewMarks: ViewMarksTable;
+  watchHistory: WatchHistoryTable;
+  userSettings: UserSettingsTable;
+  videoRatings: VideoRatingsTable;
+  videoHourly: VideoHourlyTable;
+  qoeHourly: QoeHourlyTable;
+  rollupState: RollupStateTable;
 }

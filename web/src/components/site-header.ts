@@ -31,6 +31,8 @@ export function mountSiteHeader(root: HTMLElement): void {
     const account = user
       ? [
           link('/me/videos', 'My videos'),
+          link('/me/history', 'History'),
+          link('/me/analytics', 'Analytics'),
           h('span', { class: 'nav-user', title: `Signed in as ${user.username}` }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, user.username.slice(0, 1).toUpperCase()), h('span', { class: 'nav-username' }, user.username)),
           h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => void logout() }, 'Log out'),
         ]

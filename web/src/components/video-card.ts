@@ -2,8 +2,24 @@ import { h } from '../dom.js';
 import { describeDuration, formatAge, formatDuration, formatViews } from '../format.js';
 import type { Video } from '../types.js';
 
+/**
+ * The red line along the bottom of a poster: how far the viewer got. Its width is set through
+ * CSSOM (the site's CSP allows no style attributes).
+ */
+export function watchedLine(positionSec: number, durationSec: number | null): HTMLElement | null {
+  if (!durationSec || durationSec <= 0) return null;
+  const fill = h('span', { class: 'watched-fill' });
+  fill.style.width = `${Math.max(2, Math.min(100, (positionSec / durationSec) * 100))}%`;
+  return h('span', { class: 'watched-line', 'aria-hidden': 'true' }, fill);
+}
+
+export interface CardExtras {
+  /** Where the viewer stopped: drawn as a line on the poster, and a "Resume at" caption. */
+  resumeAtSec?: number;
+}
+
 /** One grid tile: poster with its duration, title, channel, views and age; links to the watch page. */
-export function videoCard(video: Video): HTMLElement {
+export function videoCard(video: Video, extras: CardExtras = {}): HTMLElement {
   const poster = video.posterUrl
     ? h('img', { class: 'card-poster', src: video.posterUrl, alt: '', loading: 'lazy', decoding: 'async', width: 320, height: 180 })
     : h('div', { class: 'card-poster card-poster-empty', 'aria-hidden': 'true' }, video.title.slice(0, 1).toUpperCase());
@@ -15,19 +31,22 @@ export function videoCard(video: Video): HTMLElement {
           h('span', { 'aria-hidden': 'true' }, formatDuration(video.duration)),
           h('span', { class: 'visually-hidden' }, `, ${describeDuration(video.duration)}`),
         ),
+        extras.resumeAtSec !== undefined && watchedLine(extras.resumeAtSec, video.duration),
       ),
       h('h3', { class: 'card-title' }, video.title),
     ),
     h('p', { class: 'card-meta' },
       h('span', { class: 'card-owner' }, video.owner.username),
-      h('span', {}, `${formatViews(video.viewCount)} · ${formatAge(video.createdAt)}`),
+      extras.resumeAtSec !== undefined
+        ? h('span', { class: 'card-resume' }, `Resume at ${formatDuration(extras.resumeAtSec)}`)
+        : h('span', {}, `${formatViews(video.viewCount)} · ${formatAge(video.createdAt)}`),
     ),
   );
 }
 
 /** A responsive grid of cards. */
 export function videoGrid(videos: Video[], label: string): HTMLElement {
-  return h('ul', { class: 'video-grid', 'aria-label': label }, videos.map(videoCard));
+  return h('ul', { class: 'video-grid', 'aria-label': label }, videos.map((v) => videoCard(v)));
 }
 
 /** Grey placeholders shown while a list loads, so the layout does not jump. */

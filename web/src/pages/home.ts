@@ -1,12 +1,19 @@
 import { api, ApiError } from '../api.js';
 import { messagePanel } from '../components/message-panel.js';
-import { videoGrid, videoGridSkeleton } from '../components/video-card.js';
+import { videoCard, videoGrid, videoGridSkeleton } from '../components/video-card.js';
 import { h, replaceChildren } from '../dom.js';
 import { setTitle } from '../navigation.js';
 import type { PageContext } from '../router.js';
-import type { Video } from '../types.js';
+import type { HistoryItem, Video } from '../types.js';
+import { loadSession } from '../session.js';
 
-/** Home: the newest uploads (with "Show more") and, once it differs from them, the most watched. */
+/** One row's worth on a wide screen: the point is to pick up, not to browse history (that is /me/history). */
+const CONTINUE_LIMIT = 4;
+
+/**
+ * Home: for a signed-in viewer, "Continue watching" (videos left part-way, from their history),
+ * then the newest uploads (with "Show more") and, once it differs from them, the most watched.
+ */
 export async function render({ outlet, signal }: PageContext): Promise<void> {
   setTitle();
   const body = h('div', { class: 'home-body' }, videoGridSkeleton());
@@ -16,9 +23,10 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
     replaceChildren(body, videoGridSkeleton());
     body.setAttribute('aria-busy', 'true');
     try {
-      const [newest, popular] = await Promise.all([
+      const [newest, popular, unfinished] = await Promise.all([
         api.listVideos({ sort: 'newest', limit: 12 }, signal),
         api.listVideos({ sort: 'popular', limit: 8 }, signal),
+        continueWatching(signal),
       ]);
       if (signal.aborted) return;
       body.removeAttribute('aria-busy');
@@ -31,6 +39,9 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
         return;
       }
       replaceChildren(body,
+        unfinished.length > 0 && section('continue', 'Continue watching',
+          h('ul', { class: 'video-grid', 'aria-label': 'Continue watching' }, unfinished.map((item) => videoCard(item.video, { resumeAtSec: item.positionSec }))),
+          h('p', { class: 'section-more' }, h('a', { href: '/me/history' }, 'All your history'))),
         newestSection(newest.items, newest.nextCursor, signal),
         isWorthARow(popular.items, newest.items) && section('popular', 'Popular', videoGrid(popular.items, 'Popular videos')),
       );
@@ -41,6 +52,26 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
     }
   }
   await load();
+}
+
+/**
+ * Videos the signed-in viewer left part-way, newest first. A history that fails to load leaves the
+ * row out rather than the page: the rest of home does not depend on it.
+ */
+async function continueWatching(signal: AbortSignal): Promise<HistoryItem[]> {
+  const user = await loadSession();
+  if (!user) return [];
+  try {
+    const page = await api.history({ limit: 24 }, signal);
+    return pickUnfinished(page.items, CONTINUE_LIMIT);
+  } catch {
+    return [];
+  }
+}
+
+/** Started, not finished (the server's 90 % rule), still playable. */
+export function pickUnfinished(items: HistoryItem[], limit: number): HistoryItem[] {
+  return items.filter((i) => !i.completed && i.positionSec > 0 && i.video.status === 'ready').slice(0, limit);
 }
 
 /**

@@ -15,6 +15,13 @@ import { delay } from '../upload/wait-until-processed.js';
 const POLL_MS = 3000;
 const isBusy = (v: Video) => v.status === 'uploaded' || v.status === 'processing';
 
+/** The bar's fill, sized through CSSOM: the CSP (style-src 'self') blocks style attributes. */
+function progressFill(percent: number): HTMLElement {
+  const fill = h('div', { class: 'progress-fill' });
+  fill.style.width = `${percent}%`;
+  return fill;
+}
+
 /** Every video of the signed-in creator, in every state, with edit and delete; polls while any is processing. */
 export async function render({ outlet, signal }: PageContext): Promise<void> {
   setTitle('My videos');
@@ -97,7 +104,7 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
       h('div', { class: 'row-main' },
         h('h2', { class: 'row-title' }, isReady ? h('a', { href: `/watch/${video.id}` }, video.title) : video.title),
         h('p', { class: 'row-badges' }, statusBadge(video.status, video.progress), visibilityBadge(video.visibility)),
-        video.status === 'processing' && h('div', { class: 'progress-track progress-small', role: 'progressbar', 'aria-label': `Processing “${video.title}”`, 'aria-valuenow': Math.floor(video.progress), 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { class: 'progress-fill', style: `width:${video.progress}%` })),
+        video.status === 'processing' && h('div', { class: 'progress-track progress-small', role: 'progressbar', 'aria-label': `Processing “${video.title}”`, 'aria-valuenow': Math.floor(video.progress), 'aria-valuemin': 0, 'aria-valuemax': 100 }, progressFill(video.progress)),
         video.status === 'failed' && h('p', { class: 'form-error' }, video.failureReason ?? 'Processing failed.'),
         video.status === 'failed' && !retry && h('p', { class: 'muted' }, 'Trying again would fail the same way: upload a different file.'),
         video.status === 'awaiting_upload' && h('p', { class: 'muted' }, 'Its file has not been uploaded yet: choose it to start, or delete this video.'),
@@ -105,6 +112,7 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
       ),
       h('div', { class: 'row-actions' },
         video.status === 'awaiting_upload' && h('a', { href: `/upload?video=${encodeURIComponent(video.id)}`, class: 'btn btn-primary btn-small', 'aria-label': `Choose the file for “${video.title}”` }, 'Choose file'),
+        isReady && h('a', { href: `/me/analytics/${video.id}`, class: 'btn btn-secondary btn-small', 'aria-label': `Analytics of “${video.title}”` }, 'Analytics'),
         retry, edit, remove),
     );
   }

@@ -1,7 +1,7 @@
 import { api, type ApiError, type PlayResult } from '../api.js';
 import { messagePanel } from '../components/message-panel.js';
 import { progressBar } from '../components/progress-bar.js';
-import { h, replaceChildren } from '../dom.js';
+import { h, icon, replaceChildren } from '../dom.js';
 import { formatAge, formatViews } from '../format.js';
 import { setTitle } from '../navigation.js';
 import { loadPlay } from '../player/early-play.js';
@@ -13,6 +13,7 @@ import { delay } from '../upload/wait-until-processed.js';
 import { upNext } from '../components/up-next.js';
 import { renderNotFound } from './not-found.js';
 import { loadSession } from '../session.js';
+import { ratingButtons } from '../components/rating-buttons.js';
 
 const PROCESSING_POLL_MS = 2000;
 /** Video ids are 11 base64url characters (src/platform/ids.ts). */
@@ -143,7 +144,14 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
       // Views and "published … ago" mean something once the video plays; before that, when it was created.
       h('span', {}, video.status === 'ready' ? `${formatViews(video.viewCount)} · ${formatAge(video.processedAt ?? video.createdAt)}` : `Created ${formatAge(video.createdAt)}`),
       video.visibility !== 'public' && h('span', { class: `badge badge-visibility badge-${video.visibility}` }, video.visibility === 'private' ? 'Private' : 'Unlisted'),
+      video.status === 'ready' && h('span', { class: 'watch-actions' }, ratingButtons(video)),
     );
+    // The creator gets a way to the video's figures from where they look at it.
+    void isViewersOwn().then((isOwn) => {
+      if (!isOwn || signal.aborted || video.status !== 'ready') return;
+      const actions = meta.querySelector('.watch-actions');
+      actions?.prepend(h('a', { href: `/me/analytics/${video.id}`, class: 'btn btn-secondary btn-small', 'data-testid': 'video-analytics-link' }, icon('chart'), 'Analytics'));
+    });
   }
 
   await load();

@@ -9,6 +9,10 @@ import { restoreVolume } from './volume-control.js';
 import { saveBandwidthBps } from './bandwidth-memory.js';
 import { attachBootPlayback, takeBootPlayback } from './boot-handover.js';
 import { describeMediaElementError, describePlaybackError } from './playback-error.js';
+import { QoeTracker } from './qoe.js';
+import { bindQoe } from './qoe-events.js';
+import { startWatchBeacon } from './watch-beacon.js';
+import { resumeChoice } from './resume-choice.js';
 
 export interface PlayerOptions {
   play: PlayInfo;
@@ -59,22 +63,58 @@ export function mountPlayer(container: HTMLElement, opts: PlayerOptions): void {
 
   markFirstFrame(video, () => quality.playingLabel());
   if (hls) rememberBandwidth(hls, signal);
+  // Bound before the teardown below, so the last beacon still reads this session's played ranges.
+  const qoe = new QoeTracker(() => performance.now());
+  let isPlayerSeek = false;
+  bindQoe(qoe, video, hls, player, () => isPlayerSeek, signal);
+  const beaconNow = startWatchBeacon({ videoId: play.videoId, video, tracker: qoe, edgeHost: hostOf(play.hlsManifest), signal });
+  const fail = (type: string, details: string) => {
+    qoe.failed(type, details);
+    beaconNow();
+  };
   const controls = mountControls(player, video, { durationSec: play.duration, storyboardUrl: play.storyboardUrl, quality, signal });
   bindShortcuts(player, video, controls, signal);
-  if (hls) handleHlsErrors(hls, controls, opts.onReload);
+  if (hls) handleHlsErrors(hls, controls, opts.onReload, fail);
   else {
     video.addEventListener('error', () => {
       const failure = describeMediaElementError(video.error);
+      fail('mediaElement', String(video.error?.code ?? 0));
       controls.showError(failure.message, failure.isRetryable ? opts.onReload : undefined);
     });
   }
-  void autoplay(video, controls);
+  const resumeAtSec = play.resumeAtSec ?? null;
+  if (resumeAtSec !== null && resumeAtSec > 0) {
+    resumeChoice(player, resumeAtSec, (fromSec) => {
+      if (fromSec <= 0) return void autoplay(video, controls);
+      const seekThenPlay = () => {
+        // The player's own positioning, not a viewer's seek (QoE counts only the latter).
+        isPlayerSeek = true;
+        video.addEventListener('seeked', () => (isPlayerSeek = false), { once: true });
+        video.currentTime = fromSec;
+        void autoplay(video, controls);
+      };
+      // A seek before the media's duration is known would be lost.
+      if (video.readyState >= HTMLMediaElement.HAVE_METADATA) seekThenPlay();
+      else video.addEventListener('loadedmetadata', seekThenPlay, { once: true, signal });
+    });
+  } else {
+    void autoplay(video, controls);
+  }
 
   signal.addEventListener('abort', () => {
     hls?.destroy();
     video.removeAttribute('src');
     video.load();
   });
+}
+
+/** The host (and port) media comes from: the edge the admin's QoE view groups sessions by. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url, location.href).host || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -102,7 +142,7 @@ async function autoplay(video: HTMLVideoElement, controls: Controls): Promise<vo
  * or at once for anything else, the overlay says what went wrong, with "Try again" (a fresh play
  * answer) only when another attempt can help.
  */
-function handleHlsErrors(hls: Hls, controls: Controls, reload: () => void): void {
+function handleHlsErrors(hls: Hls, controls: Controls, reload: () => void, fail: (type: string, details: string) => void): void {
   let recoveries = 0;
   hls.on(Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
@@ -112,6 +152,7 @@ function handleHlsErrors(hls: Hls, controls: Controls, reload: () => void): void
       return hls.recoverMediaError();
     }
     hls.stopLoad();
+    fail(data.type, data.details);
     controls.showError(failure.message, failure.isRetryable ? reload : undefined);
   });
   hls.on(Events.FRAG_BUFFERED, () => (recoveries = 0));
