@@ -32,6 +32,8 @@ import {
 } from './modules/engagement/index.js';
 import { createVideoJson } from './modules/catalog/index.js';
 import { createQuotaService, registerQuotaRoutes } from './modules/quotas/index.js';
+import { createSearchService, registerSearchRoutes } from './modules/discovery/index.js';
+import { createChannelService, registerChannelRoutes } from './modules/channels/index.js';
 
 export interface Roles {
   api: boolean;
@@ -202,6 +204,10 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   registerPlayRoutes(app, services.delivery);
   if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'));
   registerOriginRoutes(app, services.delivery, p.store);
+  // Discovery lists videos in the catalog's own shape, for the viewer asking.
+  const discoveryVideoJson = createVideoJson({ uploadUrl, posterUrlFor: services.delivery.posterUrlFor });
+  registerSearchRoutes(app, createSearchService({ db: p.database.readDb, cache: p.cache }), discoveryVideoJson);
+  registerChannelRoutes(app, createChannelService({ db: p.database.db, readDb: p.database.readDb, catalog: services.catalog }), discoveryVideoJson);
   // A check that answers also ends an outage its dependency was in (logged once, with its length).
   const watched = (o: Outages[keyof Outages], check: () => Promise<unknown>) => async () => {
     try {

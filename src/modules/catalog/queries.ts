@@ -27,6 +27,18 @@ export const catalogQueries = (db: Db) => {
     updateVideo: (videoId: string, patch: Partial<{ title: string; description: string; tags: string[]; visibility: Visibility }>) =>
       db.updateTable('videos').set({ ...patch, updatedAt: sql`now()` }).where('videoId', '=', videoId).executeTakeFirst(),
 
+    /** The user an `owner` filter names: a user id first (ids never change), else a username. */
+    async findOwnerId(owner: string): Promise<string | null> {
+      const row = await db
+        .selectFrom('users')
+        .select('userId')
+        .where((eb) => eb.or([eb('userId', '=', owner), eb(sql`lower(username)`, '=', owner.toLowerCase())]))
+        .orderBy(sql`user_id = ${owner}`, 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.userId ?? null;
+    },
+
     deleteVideo: (videoId: string) => db.deleteFrom('videos').where('videoId', '=', videoId).executeTakeFirst(),
 
     /**

@@ -89,7 +89,9 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
     schema: { tags: ['videos'], summary: 'Videos, newest or most viewed first; owner=me lists yours in every state', querystring: ListQuery, response: responses({ 200: VideoList }, [400, 401]) },
   }, async (req) => {
     const { limit, cursor, sort, owner } = req.query;
-    const ownerId = owner === 'me' ? requireUser(req).userId : owner;
+    // `owner` is "me", a user id or a username; one that names nobody lists nothing.
+    const ownerId = owner === 'me' ? requireUser(req).userId : owner === undefined ? undefined : await catalog.resolveOwner(owner, req.principal);
+    if (ownerId === null) return { items: [], nextCursor: null };
     const page = await catalog.list({ principal: req.principal, ownerId, sort, limit, cursor });
     return { items: await Promise.all(page.items.map((v) => toJson(v, req.principal))), nextCursor: page.nextCursor };
   });

@@ -62,7 +62,7 @@ export const ListQuery = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 24 }),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
     sort: Type.Union([Type.Literal('newest'), Type.Literal('popular')], { default: 'newest' }),
-    owner: Type.Optional(Type.String({ description: '"me" or a user id: that user\'s videos (all of them when it is you)' })),
+    owner: Type.Optional(Type.String({ maxLength: 64, description: '"me", a user id or a username: that user\'s videos (all of them when it is you)' })),
   },
   { additionalProperties: false },
 );

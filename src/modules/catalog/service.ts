@@ -168,6 +168,16 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
       deps.log.info({ videoId }, 'video deleted');
     },
 
+    /**
+     * The user id an `owner` filter (a user id or a username) names, or null when it names nobody.
+     * The caller's own id or name needs no lookup: their own list must not wait for a replica
+     * that has not seen their account yet; anyone else's is a public listing, read where it lags.
+     */
+    async resolveOwner(owner: string, principal: RequestPrincipal | null): Promise<string | null> {
+      if (principal && (owner === principal.userId || owner.toLowerCase() === principal.username.toLowerCase())) return principal.userId;
+      return rq.findOwnerId(owner);
+    },
+
     async list(opts: { principal: RequestPrincipal | null; ownerId?: string; sort: VideoSort; limit: number; cursor?: string }) {
       const isOwnList = !!opts.ownerId && !!opts.principal && (opts.principal.userId === opts.ownerId || opts.principal.role === 'admin');
       // A creator's own list shows every state (a video just created, an upload just finished),

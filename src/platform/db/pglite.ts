@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -33,7 +34,7 @@ export interface EmbeddedDb {
 export async function openEmbeddedDb(dataDir: string | undefined): Promise<EmbeddedDb> {
   let dirLock: DirLock | undefined;
   // int8 (counts, sums) as JS numbers, as on the server adapter: our counters stay below 2^53.
-  const options = { extensions: { pg_trgm }, parsers: { 20: (v: string) => Number(v) } };
+  const options = { extensions: { pg_trgm, unaccent }, parsers: { 20: (v: string) => Number(v) } };
   let pg: PGlite;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
