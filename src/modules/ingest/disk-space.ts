@@ -1,11 +1,5 @@
-import { statfs } from 'node:fs/promises';
 import { AppError } from '../../platform/errors.js';
-
-/** Bytes that an unprivileged process may still write on the filesystem holding `dir`. */
-export async function freeBytes(dir: string): Promise<number> {
-  const s = await statfs(dir);
-  return s.bavail * s.bsize;
-}
+import { freeBytes } from '../../platform/disk-space.js';
 
 const human = (bytes: number) => (bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.ceil(bytes / 1024 ** 2)} MiB`);
 

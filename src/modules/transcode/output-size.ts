@@ -1,4 +1,5 @@
-import { readdir, stat, statfs } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { freeBytes as freeBytesOn } from '../../platform/disk-space.js';
 import { join } from 'node:path';
 import { AppError } from '../../platform/errors.js';
 import { SEGMENT_PATTERN } from '../media-layout/index.js';
@@ -81,8 +82,7 @@ export function outputTooLarge(maxBytes: number, writtenBytes: number, durationS
  * @example await assertScratchSpace('/data/work/job1', maxOutputBytes({ ... }));
  */
 export async function assertScratchSpace(dir: string, neededBytes: number): Promise<void> {
-  const fs = await statfs(dir);
-  const freeBytes = fs.bavail * fs.bsize;
+  const freeBytes = await freeBytesOn(dir);
   if (freeBytes >= neededBytes) return;
   throw new AppError(
     'TRANSCODE_SCRATCH_FULL',
