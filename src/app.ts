@@ -34,6 +34,7 @@ import { createVideoJson } from './modules/catalog/index.js';
 import { createQuotaService, registerQuotaRoutes } from './modules/quotas/index.js';
 import { createSearchService, registerSearchRoutes } from './modules/discovery/index.js';
 import { createChannelService, registerChannelRoutes } from './modules/channels/index.js';
+import { registerQueueMetrics } from './modules/operations/index.js';
 
 export interface Roles {
   api: boolean;
@@ -282,6 +283,8 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
   if (roles.api && config.port === 0) config = withPort(config, await pickFreePort(config.host));
   const platform = await buildPlatform(config, log);
   const services = buildServices(platform);
+  // Every role shows the queues' depth: one scrape target answers for the whole fleet.
+  registerQueueMetrics({ registry: platform.metrics.registry, sql: platform.database.sql, queues: [TRANSCODE_QUEUE, ROLLUP_QUEUE], log });
   const timers: NodeJS.Timeout[] = [];
   let http: HttpServer | undefined;
   let url: string | undefined;
