@@ -34,7 +34,7 @@ import { createVideoJson } from './modules/catalog/index.js';
 import { createQuotaService, registerQuotaRoutes } from './modules/quotas/index.js';
 import { createSearchService, registerSearchRoutes } from './modules/discovery/index.js';
 import { createChannelService, registerChannelRoutes } from './modules/channels/index.js';
-import { registerQueueMetrics } from './modules/operations/index.js';
+import { createStorageLifecycle, LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS, registerQueueMetrics } from './modules/operations/index.js';
 
 export interface Roles {
   api: boolean;
@@ -80,7 +80,7 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
     if (!config.databaseUrl) makeTreePrivate(embeddedDbDir(config));
     const store = config.s3
       ? createObjectStore({ kind: 's3', ...config.s3, log, tempDir: downloadsDir(config) })
-      : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects') });
+      : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects'), coldDir: config.lifecycle.coldDir });
     const cache = buildCache(config, log);
     // pg-boss creates its schema on first start without a lock of its own: processes starting
     // together on an empty server would race (duplicate schema), so they take turns.
@@ -88,6 +88,7 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
       const q = await createPgBossQueue({ sql: database.sql, log, outage: outages.database });
       await q.define(TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS);
       await q.define(ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS);
+      await q.define(LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS);
       // Today's and the next days' event partitions exist before the first beacon is written.
       await ensurePartitions(database.db);
       return q;
@@ -284,7 +285,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
   const platform = await buildPlatform(config, log);
   const services = buildServices(platform);
   // Every role shows the queues' depth: one scrape target answers for the whole fleet.
-  registerQueueMetrics({ registry: platform.metrics.registry, sql: platform.database.sql, queues: [TRANSCODE_QUEUE, ROLLUP_QUEUE], log });
+  registerQueueMetrics({ registry: platform.metrics.registry, sql: platform.database.sql, queues: [TRANSCODE_QUEUE, ROLLUP_QUEUE, LIFECYCLE_QUEUE], log });
   const timers: NodeJS.Timeout[] = [];
   let http: HttpServer | undefined;
   let url: string | undefined;
@@ -313,6 +314,14 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     await platform.queue.work(ROLLUP_QUEUE, { concurrency: 1 }, async () => void (await services.rollup.run()));
     const requestRollup = () => platform.queue.send(ROLLUP_QUEUE, {}, { singletonKey: `rollup-${Math.floor(Date.now() / 60_000)}` });
     sweep('analytics rollup request', requestRollup, 60_000);
+    if (config.lifecycle.coldAfterDays !== undefined) {
+      // The storage lifecycle: asked for every hour, one job a day whoever asks (singleton key).
+      const lifecycle = createStorageLifecycle({ db: platform.database.db, store: platform.store, log, coldAfterDays: config.lifecycle.coldAfterDays });
+      await platform.queue.work(LIFECYCLE_QUEUE, { concurrency: 1 }, async () => void (await lifecycle.run()));
+      const requestLifecycle = () => platform.queue.send(LIFECYCLE_QUEUE, {}, { singletonKey: `lifecycle-${new Date().toISOString().slice(0, 10)}` });
+      await requestLifecycle();
+      sweep('storage lifecycle request', requestLifecycle, 3600_000);
+    }
   }
   if (roles.worker && config.workerConcurrency > 0) {
     worker = createPipelineWorker({
