@@ -162,4 +162,16 @@ describe("the ScaledObject's queries on a real pg-boss queue (PostgreSQL)", () =
     );
     assert.equal(desired, Math.max(Math.ceil(4 / triggerQuery('waiting-transcodes').target), 2));
   });
+
+  test("the waiting count can be answered from pg-boss's fetch index, so its cost follows the backlog, not the queue's history", async () => {
+    // With sequential scans priced out, the plan shows whether the index's predicate covers the
+    // query at all (on a small table the planner would rightly scan it).
+    await keda.query('SET enable_seqscan = off');
+    try {
+      const plan = (await keda.query(`EXPLAIN ${triggerQuery('waiting-transcodes').query}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      assert.match(plan, /Index Only Scan using \S*i5\S*|Index Scan using \S*i5\S*|Bitmap Index Scan on \S*i5\S*/, plan);
+    } finally {
+      await keda.query('RESET enable_seqscan');
+    }
+  });
 });
