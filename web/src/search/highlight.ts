@@ -3,7 +3,7 @@ import { h } from '../dom.js';
 /**
  * Which parts of a title (or description) the words of a search match, for <mark>ing them.
  * Loose on purpose, like the server's matching: case and accents are folded ("amelie" marks
- * "Amélie"), and a word marks the start of any word in the text ("timel" marks "Time-lapse").
+ * "Amélie"), and a word marks the start of any word in the text ("vol" marks "Volcano").
  * Typo matches the server also finds ("harbor" → "Harbour") are marked by their common start.
  */
 
@@ -31,10 +31,10 @@ export function queryTerms(query: string): string[] {
 }
 
 /**
- * [start, end) ranges of `text` (UTF-16 offsets, merged, in order) where a word of `query`
- * begins a word. A term matches in full, or, for 4+ letters, by its first len-1 letters (a typo
- * in the last letter: "timelaps" still marks "timelapse").
- * @example matchRanges('Harbour time-lapse', 'harbor timel') // [[0, 5], [8, 13]]
+ * [start, end) ranges of `text` (UTF-16 offsets, in order) where a word of `query` begins a
+ * word, and that start is marked ("vol" marks "Vol" of "Volcano"). A term of 4+ letters that differs from a word
+ * only near its end (a typo the server forgives: "harbor" for "Harbour") marks the whole word.
+ * @example matchRanges('Harbour time-lapse', 'harbor time') // [[0, 7], [8, 12]]
  */
 export function matchRanges(text: string, query: string): [number, number][] {
   const terms = queryTerms(query);
@@ -44,20 +44,20 @@ export function matchRanges(text: string, query: string): [number, number][] {
   for (const word of folded.matchAll(WORD)) {
     const start = word.index;
     let best = 0;
-    for (const term of terms) best = Math.max(best, commonStart(word[0], term));
+    for (const term of terms) best = Math.max(best, matchedLength(word[0], term));
     if (best > 0) ranges.push([origin[start]!, origin[start + best]!]);
   }
   return ranges;
 }
 
-/** How much of `word`'s start `term` covers: all of term, or its start when it is a long word with a typo. */
-function commonStart(word: string, term: string): number {
+/** How much of `word` to mark for `term`: the prefix it types, the whole word for a near miss, or 0. */
+function matchedLength(word: string, term: string): number {
   if (word.startsWith(term)) return term.length;
   if (term.length < 4) return 0;
   let n = 0;
   while (n < word.length && n < term.length && word[n] === term[n]) n++;
-  // Most of the term agrees: "harbor" against "harbour" (5 of 6), "timelaps" in "timelapse".
-  return n >= Math.max(3, term.length - 2) ? n : 0;
+  // All but the last letter or two agree: "harbor" against "harbour", "timelaps" in "timelapse".
+  return n >= term.length - (term.length >= 6 ? 2 : 1) ? word.length : 0;
 }
 
 /** Text nodes with the matches wrapped in <mark>: built from nodes, never from HTML. */
