@@ -53,10 +53,10 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
         unfinished.length > 0 && section('continue', 'Continue watching',
           h('ul', { class: 'video-grid', 'aria-label': 'Continue watching' }, unfinished.map((item) => videoCard(item.video, { resumeAtSec: item.positionSec }))),
           h('p', { class: 'section-more' }, h('a', { href: '/me/history' }, 'All your history'))),
-        rows.feed && lazyRow(rows.feed, signal, (items) => section('subscriptions', 'From your subscriptions', videoGrid(items, 'New from your subscriptions'),
+        rows.feed && lazyRow(rows.feed, signal, (items) => section('subscriptions', 'From your subscriptions', strip(items, 'New from your subscriptions'),
           h('p', { class: 'section-more' }, h('a', { href: '/me/subscriptions' }, 'All your subscriptions')))),
-        rows.recommended && lazyRow(rows.recommended, signal, (items) => section('recommended', 'Recommended for you', videoGrid(items, 'Recommended for you'))),
-        lazyRow(rows.trending, signal, (items) => section('trending', 'Trending', videoGrid(items, 'Trending videos'))),
+        rows.recommended && lazyRow(rows.recommended, signal, (items) => section('recommended', 'Recommended for you', strip(items, 'Recommended for you'))),
+        lazyRow(rows.trending, signal, (items) => section('trending', 'Trending', strip(items, 'Trending videos'))),
         newestSection(newest.items, newest.nextCursor, signal),
         popularRow(rows.trending, popular.items, newest.items, signal),
       );
@@ -67,6 +67,13 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
     }
   }
   await load();
+}
+
+/** A row of cards that, on a phone, scrolls sideways instead of stacking. */
+function strip(items: Video[], label: string): HTMLElement {
+  const grid = videoGrid(items, label);
+  grid.classList.add('video-strip');
+  return grid;
 }
 
 /** A row's videos, or an empty list when the row could not load (it is then left out). */
