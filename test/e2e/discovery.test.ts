@@ -1,9 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { makeClip } from '../fixtures/media.js';
 import { signUp, type TestApp } from '../support/app.js';
 import { seedVideo } from '../support/discovery.js';
+import { rankAndRead, recordWatch } from '../support/ranking.js';
 import { tempDir } from '../support/services.js';
 import { tusUpload } from '../support/tus.js';
 import { launchChromium } from './browser.js';
@@ -15,9 +19,10 @@ import { startWebKinema, until } from './kinema.js';
  * the matches and filters them; a channel page subscribes (the count moves, the feed and home
  * show the channel's video, a signed-out visitor is asked to log in); the watch page's "Up next"
  * holds a related video, and its tags lead to their search. Every page is watched for CSP
- * violations and script errors.
+ * violations and script errors. Writes the README's discovery screenshots.
  */
 
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 /** Deadlines, not speed requirements: generous for two loaded cores and suites side by side. */
 const UI_TIMEOUT_MS = 120_000;
 const PROCESSING_TIMEOUT_MS = 300_000;
@@ -35,12 +40,14 @@ describe('discovery in a browser: search with suggestions, channels and subscrib
 
   before(async () => {
     [app, browser] = await Promise.all([startWebKinema(), launchChromium()]);
+    await mkdir(SCREENSHOTS, { recursive: true });
     creator = await signUp(app, 'harbourcam');
     // Seeded where the pipeline would leave them (no media: search and listings need none).
     // The most watched first, so it leads the suggestions for "harb".
     ids.dawn = await seedVideo(app, creator.token, { title: 'Harbour time-lapse at dawn', tags: ['harbour', 'timelapse', 'sea'], description: 'Fishing boats leave the harbour as the sun comes up over the breakwater.', viewCount: 900, durationSec: 95 });
     ids.night = await seedVideo(app, creator.token, { title: 'Harbour lights by night', tags: ['harbour', 'night', 'timelapse'], viewCount: 300, durationSec: 130, ageDays: 2 });
     const other = await signUp(app, 'trailrider');
+    ids.bikeOwner = other.username;
     ids.bike = await seedVideo(app, other.token, { title: 'Mountain bike descent', tags: ['bike'], viewCount: 50, durationSec: 1500 });
   });
   after(async () => {
@@ -98,6 +105,7 @@ describe('discovery in a browser: search with suggestions, channels and subscrib
     assert.equal(await first.getAttribute('aria-selected'), 'true');
     assert.equal(await box.getAttribute('aria-activedescendant'), await first.getAttribute('id'));
     assert.equal(await box.inputValue(), 'Harbour time-lapse at dawn');
+    await page.screenshot({ path: join(SCREENSHOTS, 'search-suggestions.png') });
     await box.press('Escape');
     assert.equal(await box.getAttribute('aria-expanded'), 'false');
     assert.equal(await box.inputValue(), 'harb');
@@ -121,6 +129,7 @@ describe('discovery in a browser: search with suggestions, channels and subscrib
     await page.waitForURL((url) => url.searchParams.get('q') === 'harbor');
     await until(async () => (await results.locator('.search-result').count()) === 2, 'both harbour videos for "harbor"', UI_TIMEOUT_MS);
     assert.equal(await results.locator('.search-result').first().locator('.result-title mark').first().textContent(), 'Harbour');
+    await page.screenshot({ path: join(SCREENSHOTS, 'search-results.png') });
     await page.getByLabel('Duration').selectOption('long');
     await page.waitForURL((url) => url.searchParams.get('duration') === 'long');
     await page.getByRole('heading', { name: 'No videos match “harbor”' }).waitFor();
@@ -160,6 +169,7 @@ describe('discovery in a browser: search with suggestions, channels and subscrib
     assert.deepEqual(subs.body.items.map((c: { username: string }) => c.username), [creator.username]);
     await page.reload();
     await until(async () => (await page.getByTestId('subscriber-count').textContent()) === '1 subscriber', 'the count after a reload', UI_TIMEOUT_MS);
+    await page.screenshot({ path: join(SCREENSHOTS, 'channel.png') });
 
     // The Subscriptions page: the channel, and its videos newest first.
     await page.getByRole('link', { name: 'Subscriptions' }).click();
@@ -180,9 +190,10 @@ describe('discovery in a browser: search with suggestions, channels and subscrib
     await page.context().close();
   });
 
-  test('watch: Up next holds a related video, linked to its channel; a tag leads to its search', async () => {
-    // The watched video is real (uploaded and transcoded) so the page plays it; two neighbours
-    // share its tags and channel, a third shares nothing.
+  test('watch: Up next holds related videos (co-watched first, then alike), linked to their channels; a tag leads to its search', async () => {
+    // The watched video is real (uploaded and transcoded) so the page plays it. Two neighbours
+    // share its tags and channel; a third shares nothing, but three viewers watched it right
+    // after this one: co-visitation puts it first, content similarity brings the other two.
     const clip = await makeClip(await tempDir('kinema-discovery-'), { width: 320, height: 180, durationSec: 4, name: 'harbour-fog.mp4' });
     const created = await app.api('POST', '/api/v1/videos', { token: creator.token, body: { title: 'Harbour in the fog', tags: ['harbour', 'fog', 'sea'], visibility: 'public' } });
     assert.equal(created.status, 201);
@@ -193,6 +204,13 @@ describe('discovery in a browser: search with suggestions, channels and subscrib
       if (v.status === 'failed') throw new Error(`processing failed: ${v.failureReason}`);
       return v.status === 'ready';
     }, 'the video to be processed', PROCESSING_TIMEOUT_MS);
+    for (let i = 0; i < 3; i++) {
+      const viewer = await signUp(app, 'cowatcher');
+      await recordWatch(app.platform.database.db, { userId: viewer.userId, videoId, minutesAgo: 6, progressSec: 4 });
+      await recordWatch(app.platform.database.db, { userId: viewer.userId, videoId: ids.bike!, minutesAgo: 5, progressSec: 600 });
+    }
+    const related = await rankAndRead(app, `/api/v1/videos/${videoId}/related?limit=12`, (body) => body.items[0]?.id === ids.bike);
+    assert.equal(related.items[0]?.id, ids.bike, 'the ranking job made the co-watched video its first neighbour');
 
     const observed: Observed = { violations: [], errors: [] };
     const page = await newPage(observed);
@@ -202,11 +220,11 @@ describe('discovery in a browser: search with suggestions, channels and subscrib
     assert.equal(await upNext.getAttribute('data-source'), 'related', 'filled from related videos, not the newest fallback');
     assert.equal(await page.getByRole('heading', { name: 'Up next' }).count(), 1);
     const upNextIds = await upNext.locator('.up-next-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-video-id')));
+    assert.equal(upNextIds[0], ids.bike, `the co-watched video leads Up next (got ${upNextIds.join(', ')})`);
+    assert.deepEqual(new Set(upNextIds.slice(1, 3)), new Set([ids.dawn, ids.night]), 'then the videos alike in tags and channel');
     assert.ok(!upNextIds.includes(videoId), 'not the video itself');
-    const harbourIds = [ids.dawn, ids.night];
-    assert.ok(harbourIds.includes(upNextIds[0]!), `a harbour video leads Up next (got ${upNextIds.join(', ')})`);
-    assert.ok(upNextIds.indexOf(ids.bike!) === -1 || upNextIds.indexOf(ids.bike!) > Math.max(...harbourIds.map((id) => upNextIds.indexOf(id!))), 'an unrelated video comes after both harbour videos');
-    assert.equal(await upNext.locator('.up-next-item').first().locator('.channel-link').getAttribute('href'), `/c/${creator.username}`);
+    assert.equal(await upNext.locator('.up-next-item').first().locator('.channel-link').getAttribute('href'), `/c/${ids.bikeOwner}`);
+    assert.equal(await upNext.locator('.up-next-item').nth(1).locator('.channel-link').getAttribute('href'), `/c/${creator.username}`);
 
     // The watch page: the channel linked, the tags as links to their search.
     assert.equal(await page.locator('.watch-meta .watch-channel').getAttribute('href'), `/c/${creator.username}`);
