@@ -4,7 +4,7 @@ import { videoCard, videoGrid, videoGridSkeleton } from '../components/video-car
 import { h, replaceChildren } from '../dom.js';
 import { setTitle } from '../navigation.js';
 import type { PageContext } from '../router.js';
-import type { HistoryItem, Video } from '../types.js';
+import type { HistoryItem, Video, VideoList } from '../types.js';
 import { loadSession } from '../session.js';
 
 /** One row's worth on a wide screen: the point is to pick up, not to browse history (that is /me/history). */
@@ -56,7 +56,7 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
         rows.feed && lazyRow(rows.feed, signal, (items) => section('subscriptions', 'From your subscriptions', strip(items, 'New from your subscriptions'),
           h('p', { class: 'section-more' }, h('a', { href: '/me/subscriptions' }, 'All your subscriptions')))),
         rows.recommended && lazyRow(rows.recommended, signal, (items) => section('recommended', 'Recommended for you', strip(items, 'Recommended for you'))),
-        lazyRow(rows.trending, signal, (items) => section('trending', 'Trending', strip(items, 'Trending videos'))),
+        lazyRow(rows.trending.then((items) => (addsToNewest(items, newest) ? items : [])), signal, (items) => section('trending', 'Trending', strip(items, 'Trending videos'))),
         newestSection(newest.items, newest.nextCursor, signal),
         popularRow(rows.trending, popular.items, newest.items, signal),
       );
@@ -95,6 +95,17 @@ function lazyRow(items: Promise<Video[]>, signal: AbortSignal, draw: (items: Vid
     slot.replaceWith(draw(list));
   });
   return slot;
+}
+
+/**
+ * Trending gets a row unless Newest already shows the whole catalogue including every trending
+ * video: on a small instance both rows would hold the same cards.
+ */
+export function addsToNewest(trending: Video[], newest: VideoList): boolean {
+  if (trending.length === 0) return false;
+  if (newest.nextCursor) return true;
+  const shown = new Set(newest.items.map((v) => v.id));
+  return trending.some((v) => !shown.has(v.id));
 }
 
 /** The most watched, only when Trending has nothing to show and it adds to Newest. */

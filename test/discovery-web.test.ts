@@ -55,3 +55,13 @@ test('the results page reads only filter values the API accepts, and writes them
   assert.equal(searchPath(p), '/search?q=harbour&duration=long&sort=views');
   assert.equal(searchPath({ q: 'a&b', sort: 'relevance' }), '/search?q=a%26b');
 });
+
+test('home shows Trending only when it adds to Newest: not on an instance whose every video is already on screen', async () => {
+  const { addsToNewest } = await import('../web/src/pages/home.js');
+  const v = (id: string) => ({ id }) as unknown as import('../web/src/types.js').Video;
+  const newest = { items: [v('a'), v('b'), v('c')], nextCursor: null };
+  assert.equal(addsToNewest([v('b'), v('a')], newest), false, 'the same cards twice');
+  assert.equal(addsToNewest([], newest), false);
+  assert.equal(addsToNewest([v('z')], newest), true, 'a video Newest does not show');
+  assert.equal(addsToNewest([v('a')], { ...newest, nextCursor: 'more' }), true, 'a catalogue larger than one screen');
+});
