@@ -2,6 +2,7 @@ import { api } from '../api.js';
 import { h, icon, replaceChildren } from '../dom.js';
 import { navigate } from '../navigation.js';
 import { currentUser, onSessionChange, setUser } from '../session.js';
+import { channelPath } from './channel-link.js';
 import { createSearchBox } from './search-box.js';
 import { showToast } from './toast.js';
 
@@ -49,7 +50,7 @@ export function mountSiteHeader(root: HTMLElement): void {
           link('/me/subscriptions', 'Subscriptions'),
           link('/me/history', 'History'),
           link('/me/analytics', 'Analytics'),
-          h('span', { class: 'nav-user', title: `Signed in as ${user.username}` }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, user.username.slice(0, 1).toUpperCase()), h('span', { class: 'nav-username' }, user.username)),
+          h('a', { href: channelPath(user.username), class: 'nav-user', title: `Your channel (signed in as ${user.username})`, 'aria-current': path === channelPath(user.username) ? 'page' : null }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, user.username.slice(0, 1).toUpperCase()), h('span', { class: 'nav-username' }, user.username)),
           h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => void logout() }, 'Log out'),
         ]
       : [link('/login', 'Log in'), h('a', { href: '/signup', class: 'btn btn-secondary', 'aria-current': path === '/signup' ? 'page' : null }, 'Sign up')];
