@@ -48,9 +48,9 @@ async function measure(scale: number) {
     await run(`INSERT INTO video_hourly (video_id, hour, views, sessions, watch_time_sec)
               SELECT 'v' || i, date_trunc('hour', $2::timestamptz) - make_interval(hours => h), (random() * 50)::int, 1, random() * 3000
                 FROM generate_series(1, $1::int) i, generate_series(0, 239) h`, [active, now]);
-    // History: 20 views each, an hour apart, ending a day ago; then a minute of new views.
+    // History: 20 views each, an hour apart over the last 20 hours (all within the co-visitation window); then a minute of new views.
     await run(`INSERT INTO covisit_marks (user_id, video_id, watched_at)
-              SELECT 'u' || u, 'v' || (1 + (u * 37 + k * 7919) % $2::int), $3::timestamptz - make_interval(hours => 24 + k)
+              SELECT 'u' || u, 'v' || (1 + (u * 37 + k * 7919) % $2::int), $3::timestamptz - make_interval(mins => 60 * k - 30)
                 FROM generate_series(1, $1::int) u, generate_series(1, 20) k ON CONFLICT DO NOTHING`, [viewers, active, now]);
     await run('ANALYZE');
     await run(`INSERT INTO ranking_state (name, done_through) VALUES ('covisitation', $1)`, [new Date(now.getTime() - 60_000)]);
