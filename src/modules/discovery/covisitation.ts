@@ -34,11 +34,15 @@ export async function updateCovisitation(db: Db, now: Date, retentionDays: numbe
   let newViews = 0;
   while (from < now.getTime()) {
     const to = Math.min(from + CHUNK_MS, now.getTime());
-    newViews += await db.transaction().execute((trx) => countWindow(trx, new Date(from), new Date(to)));
+    // Each window with its progress: a long catch-up cut short (the job's lease) resumes there.
+    newViews += await db.transaction().execute(async (trx) => {
+      const n = await countWindow(trx, new Date(from), new Date(to));
+      await sql`INSERT INTO ranking_state (name, done_through) VALUES (${STATE}, ${new Date(to)})
+                ON CONFLICT (name) DO UPDATE SET done_through = GREATEST(ranking_state.done_through, EXCLUDED.done_through)`.execute(trx);
+      return n;
+    });
     from = to;
   }
-  await sql`INSERT INTO ranking_state (name, done_through) VALUES (${STATE}, ${now})
-            ON CONFLICT (name) DO UPDATE SET done_through = GREATEST(ranking_state.done_through, EXCLUDED.done_through)`.execute(db);
   await sql`DELETE FROM covisit_marks WHERE watched_at < ${new Date(oldest)}`.execute(db);
   return { newViews };
 }
