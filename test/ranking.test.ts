@@ -147,6 +147,13 @@ for (const engine of ENGINES) {
       assert.deepEqual(ids((await app.api('GET', '/api/v1/recommendations?limit=10', { token: fresh.token })).body), ids(trending), 'no history yet: trending');
     });
 
+    test('the three endpoints are in the OpenAPI document, with their limit', async () => {
+      const doc = (await app.api('GET', '/api/v1/openapi.json')).body;
+      for (const path of ['/api/v1/trending', '/api/v1/videos/{id}/related', '/api/v1/recommendations']) {
+        assert.deepEqual(doc.paths[path]?.get?.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name), ['limit'], path);
+      }
+    });
+
     test('co-visitation counts each viewer once, however often the job reads the same views', async () => {
       const o = await signUp(app, 'once');
       const a = await seedVideo(app, o.token, { title: 'Counting once A' });

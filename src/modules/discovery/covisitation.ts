@@ -34,11 +34,15 @@ export async function updateCovisitation(db: Db, now: Date, retentionDays: numbe
   let newViews = 0;
   while (from < now.getTime()) {
     const to = Math.min(from + CHUNK_MS, now.getTime());
-    newViews += await db.transaction().execute((trx) => countWindow(trx, new Date(from), new Date(to)));
+    // Each window with its progress: a long catch-up cut short (the job's lease) resumes there.
+    newViews += await db.transaction().execute(async (trx) => {
+      const n = await countWindow(trx, new Date(from), new Date(to));
+      await sql`INSERT INTO ranking_state (name, done_through) VALUES (${STATE}, ${new Date(to)})
+                ON CONFLICT (name) DO UPDATE SET done_through = GREATEST(ranking_state.done_through, EXCLUDED.done_through)`.execute(trx);
+      return n;
+    });
     from = to;
   }
-  await sql`INSERT INTO ranking_state (name, done_through) VALUES (${STATE}, ${now})
-            ON CONFLICT (name) DO UPDATE SET done_through = GREATEST(ranking_state.done_through, EXCLUDED.done_through)`.execute(db);
   await sql`DELETE FROM covisit_marks WHERE watched_at < ${new Date(oldest)}`.execute(db);
   return { newViews };
 }
@@ -65,19 +69,21 @@ async function countWindow(trx: Db, from: Date, to: Date): Promise<number> {
   const users = marks.rows.map((m) => m.userId);
   const videos = marks.rows.map((m) => m.videoId);
   const ats = marks.rows.map((m) => new Date(m.watchedAt).toISOString());
-  // A pair of two new marks is counted once, from the later of the two.
+  // A pair of two new marks is counted once, from the later of the two: the partner must be an
+  // earlier mark, or a new one that comes before this one (a hash join, not a scan per partner).
   await sql`
     WITH n AS (SELECT * FROM unnest(${users}::text[], ${videos}::text[], ${ats}::timestamptz[]) AS n(user_id, video_id, watched_at)),
-    p AS (
-      SELECT n.video_id AS a, m.video_id AS b
+    near AS (
+      SELECT n.user_id, n.video_id AS a, n.watched_at AS a_at, m.video_id AS b, m.watched_at AS b_at
         FROM n CROSS JOIN LATERAL (
           SELECT m.video_id, m.watched_at FROM covisit_marks m
            WHERE m.user_id = n.user_id AND m.video_id <> n.video_id
              AND m.watched_at BETWEEN n.watched_at - make_interval(hours => ${COVISIT_WINDOW_HOURS}) AND n.watched_at + make_interval(hours => ${COVISIT_WINDOW_HOURS})
-             AND NOT EXISTS (SELECT 1 FROM n n2 WHERE n2.user_id = n.user_id AND n2.video_id = m.video_id
-                               AND (n2.watched_at, n2.video_id) > (n.watched_at, n.video_id))
            ORDER BY abs(extract(epoch FROM (m.watched_at - n.watched_at))), m.video_id
            LIMIT ${COVISIT_PARTNERS}) m),
+    p AS (
+      SELECT near.a, near.b FROM near LEFT JOIN n AS newer ON newer.user_id = near.user_id AND newer.video_id = near.b
+       WHERE newer.user_id IS NULL OR (near.b_at, near.b) < (near.a_at, near.a)),
     d AS (SELECT a, b FROM p UNION ALL SELECT b, a FROM p)
     INSERT INTO covisit_pairs (video_id, other_id, count)
     SELECT a, b, count(*)::int FROM d GROUP BY a, b ORDER BY a, b

@@ -28,7 +28,7 @@ export const RELATED_SIZE = 100;
  * The blend. Co-visitation (c_ij / sqrt(c_i c_j)) says what people actually watch next, so it
  * leads; content (shared tags, title words, channel) gives a video nobody has watched yet
  * neighbours, and orders those with equal co-visitation. A faint popularity prior breaks ties.
- * Weights chosen with bench/recommendations (README).
+ * Weights set by hand, not fitted; bench/recommendations measures what they give (README).
  */
 export const WEIGHTS = { covisit: 1, content: 0.25, tags: 0.6, title: 0.3, channel: 0.1, popularity: 0.002 };
 
