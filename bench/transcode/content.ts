@@ -9,7 +9,7 @@
  *   temporal noise.
  *
  *   npx tsx bench/transcode/content.ts [--duration 6] [--height 720] [--content slides,talking,motion]
- *                                      [--crf 23] [--x264 …] [--preset veryfast]
+ *                                      [--crf 24] [--small-steps 1,2] [--x264 …] [--preset veryfast]
  *                                      [--only kinema] [--fresh]
  *
  * Every pipeline encodes the same rung sizes (Kinema's plan for the source, 1280x720 at 30 fps by default), video only (the
@@ -42,12 +42,14 @@ const { values } = parseArgs({
     preset: { type: 'string', default: DEFAULT_TUNING.preset },
     crf: { type: 'string', default: String(DEFAULT_TUNING.crf) },
     x264: { type: 'string', default: DEFAULT_TUNING.x264Params },
+    'small-steps': { type: 'string', default: (DEFAULT_TUNING.smallRungCrfSteps ?? [0, 0]).join(',') },
     only: { type: 'string' },
     fresh: { type: 'boolean', default: false },
   },
 });
 const durationSec = Number(values.duration);
-const tuning: EncoderTuning = { preset: values.preset!, crf: Number(values.crf), x264Params: values.x264! };
+const [at480 = 0, below480 = 0] = values['small-steps']!.split(',').map(Number);
+const tuning: EncoderTuning = { preset: values.preset!, crf: Number(values.crf), x264Params: values.x264!, smallRungCrfSteps: [at480, below480] };
 const work = join(tmpdir(), 'kinema-bench-content');
 const H = Number(values.height);
 const W = Math.round((H * 16) / 9 / 2) * 2;
@@ -192,7 +194,7 @@ const kb = (bytes: number) => `${(bytes / 1e3).toFixed(0)} kB`;
 await mkdir(work, { recursive: true });
 const load = () => readFile('/proc/loadavg', 'utf8').then((s) => s.split(' ')[0]);
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${await load()}; sources ${durationSec} s ${W}x${H}@${FPS}`);
-console.log(`kinema: preset=${tuning.preset} crf=${tuning.crf} x264-params=${tuning.x264Params}\n`);
+console.log(`kinema: preset=${tuning.preset} crf=${tuning.crf} (−${at480} at 480p, −${below480} below) x264-params=${tuning.x264Params}\n`);
 const summary: string[] = [];
 for (const name of values.content!.split(',')) {
   if (!CONTENT[name]) throw new Error(`unknown content ${name}; known: ${Object.keys(CONTENT).join(', ')}`);

@@ -64,7 +64,8 @@ describe('buildTranscodeArgs', () => {
     assert.deepEqual(values('-crf'), [crf, crf, crf - 1, crf - 2].map(String));
     assert.deepEqual(values('-maxrate'), ['6000k', '3000k', '1500k', '800k']);
     assert.deepEqual(values('-bufsize'), ['12000k', '6000k', '3000k', '1600k']);
-    assert.equal(rungCrf({ width: 240, height: 426 }, { crf: 1 }), 0, 'portrait counts its short side; never below 0');
+    assert.equal(rungCrf({ width: 240, height: 426 }, { crf: 1, smallRungCrfSteps: [1, 2] }), 0, 'portrait counts its short side; never below 0');
+    assert.equal(rungCrf({ width: 640, height: 360 }, { crf: 24 }), 24, 'no steps unless the tuning names them');
   });
 
   test('deinterlaces and tone-maps only when the source needs it', () => {

@@ -18,6 +18,8 @@ export interface EncoderTuning {
   crf: number;
   /** Extra `-x264-params` (key=value:key=value). */
   x264Params: string;
+  /** CRF steps of extra quality for 480p-sized rungs and for 360p and smaller (see rungCrf). */
+  smallRungCrfSteps?: readonly [number, number];
 }
 
 /**
@@ -57,6 +59,7 @@ export const DEFAULT_TUNING: EncoderTuning = {
   preset: 'veryfast',
   crf: 24,
   x264Params: 'rc-lookahead=10:subme=1:me=dia:partitions=i8x8,i4x4:aq-mode=2:nr=400',
+  smallRungCrfSteps: [1, 2],
 };
 
 export interface TranscodeArgsInput {
@@ -161,14 +164,15 @@ export function filterGraph(input: TranscodeArgsInput): string {
 /**
  * CRF is not resolution-independent: the same CRF looks worse on a small rung, where every
  * macroblock covers more of the picture (text in a slide deck is the first to go). Rungs below
- * 720p get 1 (480p) or 2 (360p and smaller) CRF steps more quality; they are the cheap rungs, so
- * this costs a few percent of the ladder's bytes. Measured on the slide deck of
+ * 720p get `smallRungCrfSteps` more quality, by default 1 (480p) or 2 (360p and smaller); they are
+ * the cheap rungs, so this costs a few percent of the ladder's bytes (more on noisy content). Measured on the slide deck of
  * bench/transcode/content.ts: at a flat CRF the 240p rung's SSIM was 0.9948 against PeerTube's
  * 0.9965.
  */
-export function rungCrf(rung: Pick<LadderRung, 'width' | 'height'>, tuning: Pick<EncoderTuning, 'crf'>): number {
+export function rungCrf(rung: Pick<LadderRung, 'width' | 'height'>, tuning: Pick<EncoderTuning, 'crf' | 'smallRungCrfSteps'>): number {
   const short = Math.min(rung.width, rung.height);
-  const offset = short >= 720 ? 0 : short >= 480 ? 1 : 2;
+  const [at480, below480] = tuning.smallRungCrfSteps ?? [0, 0];
+  const offset = short >= 720 ? 0 : short >= 480 ? at480 : below480;
   return Math.max(0, tuning.crf - offset);
 }
 
