@@ -2,7 +2,7 @@
  * Transcode benchmark: Kinema's one-process HLS ladder vs the seed pipeline (one ffmpeg per
  * rendition, `-preset medium`, progressive MP4, run one after another).
  *
- *   npx tsx bench/transcode/run.ts [--duration 20] [--preset veryfast] [--crf 21]
+ *   npx tsx bench/transcode/run.ts [--duration 20] [--preset veryfast] [--crf 24]
  *                                  [--x264 rc-lookahead=20] [--fresh]
  *
  * Everything is written under $TMPDIR/kinema-bench-transcode (the source and the seed results are
@@ -31,7 +31,7 @@ const { values } = parseArgs({
   },
 });
 const durationSec = Number(values.duration);
-const tuning: EncoderTuning = { preset: values.preset!, crf: Number(values.crf), x264Params: values.x264! };
+const tuning: EncoderTuning = { ...DEFAULT_TUNING, preset: values.preset!, crf: Number(values.crf), x264Params: values.x264! };
 const work = join(tmpdir(), 'kinema-bench-transcode');
 const source = join(work, `source-1080p30-mandelbrot-${durationSec}s.mp4`);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTranscodeArgs, scaleParents } from './ffmpeg-args.js';
+import { buildTranscodeArgs, DEFAULT_TUNING, rungCrf, scaleParents } from './ffmpeg-args.js';
 import { planLadder } from './ladder.js';
 import { planPoster, planStoryboard } from './thumbnails.js';
 import type { ValidatedSource } from './types.js';
@@ -55,6 +55,17 @@ describe('buildTranscodeArgs', () => {
     assert.equal(a.filter((v) => v === '-sc_threshold').length, 4);
     assert.equal(a.filter((v) => v === 'libx264').length, 4);
     assert.equal(a.filter((v) => v === '-map_metadata').length, 7, 'every output drops metadata');
+  });
+
+  test('capped CRF on every rung: the ladder table ceiling as maxrate, 2x as bufsize, more quality on small rungs', () => {
+    const a = args();
+    const values = (flag: string) => a.flatMap((v, i) => (v === flag ? [a[i + 1]] : []));
+    const crf = DEFAULT_TUNING.crf;
+    assert.deepEqual(values('-crf'), [crf, crf, crf - 1, crf - 2].map(String));
+    assert.deepEqual(values('-maxrate'), ['6000k', '3000k', '1500k', '800k']);
+    assert.deepEqual(values('-bufsize'), ['12000k', '6000k', '3000k', '1600k']);
+    assert.equal(rungCrf({ width: 240, height: 426 }, { crf: 1, smallRungCrfSteps: [1, 2] }), 0, 'portrait counts its short side; never below 0');
+    assert.equal(rungCrf({ width: 640, height: 360 }, { crf: 24 }), 24, 'no steps unless the tuning names them');
   });
 
   test('deinterlaces and tone-maps only when the source needs it', () => {

@@ -18,6 +18,8 @@ export interface EncoderTuning {
   crf: number;
   /** Extra `-x264-params` (key=value:key=value). */
   x264Params: string;
+  /** CRF steps of extra quality for 480p-sized rungs and for 360p and smaller (see rungCrf). */
+  smallRungCrfSteps?: readonly [number, number];
 }
 
 /**
@@ -40,11 +42,24 @@ export interface EncoderTuning {
  * moves decoding onto ffmpeg's single main thread), `-threads 1` per encoder (−3 s CPU at most,
  * but x264 then runs synchronously on the main thread: wall time doubled, 72 s vs 33 s), bilinear
  * scaling (no CPU change, 720p SSIM 0.9777).
+ *
+ * Then for bytes (bench/transcode/content.ts: a slide deck, a noisy talking head and high motion
+ * with noise, against PeerTube's default profile, single 720p rungs while choosing):
+ * - CRF 21 spent 1.09x PeerTube's bytes on the slides and 1.64x on the talking head, for SSIM
+ *   only 0.0003–0.002 above PeerTube's. CRF 23 alone: 0.95x / 1.14x bytes, but slide SSIM fell
+ *   below PeerTube's (0.9977 vs 0.9981).
+ * - `aq-mode=2` (auto-variance AQ, what x264's `tune ssim` picks): on the talking head +0.0011
+ *   SSIM for +18% bytes, a better trade than a lower CRF (+0.0017 for +44%); on slides it lifts
+ *   SSIM enough that CRF 24 stays above PeerTube's.
+ * - `nr=400` (x264's DCT-domain noise reduction, inside the threaded encoder, no extra filter):
+ *   −10% bytes on the noisy talking head for −0.0004 SSIM; no effect on the clean slides.
+ * No CPU cost for any of the three (1.9 s CPU for the 720p slide rung either way).
  */
 export const DEFAULT_TUNING: EncoderTuning = {
   preset: 'veryfast',
-  crf: 21,
-  x264Params: 'rc-lookahead=10:subme=1:me=dia:partitions=i8x8,i4x4',
+  crf: 24,
+  x264Params: 'rc-lookahead=10:subme=1:me=dia:partitions=i8x8,i4x4:aq-mode=2:nr=400',
+  smallRungCrfSteps: [1, 2],
 };
 
 export interface TranscodeArgsInput {
@@ -146,13 +161,28 @@ export function filterGraph(input: TranscodeArgsInput): string {
   return [head, ...rungs, posterFilter('sp', 'poster', input.poster), storyboardFilter('ss', 'story', input.storyboard)].join(';');
 }
 
+/**
+ * CRF is not resolution-independent: the same CRF looks worse on a small rung, where every
+ * macroblock covers more of the picture (text in a slide deck is the first to go). Rungs below
+ * 720p get `smallRungCrfSteps` more quality, by default 1 (480p) or 2 (360p and smaller); they are
+ * the cheap rungs, so this costs a few percent of the ladder's bytes (more on noisy content). Measured on the slide deck of
+ * bench/transcode/content.ts: at a flat CRF the 240p rung's SSIM was 0.9948 against PeerTube's
+ * 0.9965.
+ */
+export function rungCrf(rung: Pick<LadderRung, 'width' | 'height'>, tuning: Pick<EncoderTuning, 'crf' | 'smallRungCrfSteps'>): number {
+  const short = Math.min(rung.width, rung.height);
+  const [at480, below480] = tuning.smallRungCrfSteps ?? [0, 0];
+  const offset = short >= 720 ? 0 : short >= 480 ? at480 : below480;
+  return Math.max(0, tuning.crf - offset);
+}
+
 /** Per-rung encoder and HLS muxer flags. */
 export function rungOutputArgs(rung: LadderRung, index: number, plan: LadderPlan, outDir: string, tuning: EncoderTuning): string[] {
   const dir = join(outDir, rung.label);
   return [
     '-map', `[v${index}]`,
     '-c:v', 'libx264', '-preset', tuning.preset, '-profile:v', 'high',
-    '-crf', String(tuning.crf),
+    '-crf', String(rungCrf(rung, tuning)),
     '-maxrate', `${rung.maxrateKbps}k`, '-bufsize', `${rung.bufsizeKbps}k`,
     // Fixed GOP, no scene-cut keyframes: every rung has IDR frames on the same frames, so a
     // player can switch rungs at any segment boundary (Apple HLS authoring spec §1.10).

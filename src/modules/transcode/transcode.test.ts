@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, truncate } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   decodeErrors,
@@ -58,6 +58,19 @@ describe('transcodeFile (real ffmpeg)', () => {
       }
     }
     assert.equal(new Set(segmentLists).size, 1, `segment durations differ across rungs: ${segmentLists.join(' | ')}`);
+
+    // BANDWIDTH is the peak segment bitrate and AVERAGE-BANDWIDTH the mean (RFC 8216 §4.3.4.2),
+    // video plus audio, measured from the files the encoder wrote (the encoder is capped CRF, so
+    // the table's ceilings say nothing about them). Apple: peak within 2x of the average.
+    const audioRate = await segmentBitrates(join(out, 'audio', 'index.m3u8'));
+    for (const v of variants) {
+      const videoRate = await segmentBitrates(join(out, v.uri));
+      const attr = (name: string) => Number(new RegExp(`(?:^|,)${name}=(\\d+)`).exec(v.attrs)?.[1]);
+      const [bandwidth, average] = [attr('BANDWIDTH'), attr('AVERAGE-BANDWIDTH')];
+      assert.ok(Math.abs(bandwidth - (videoRate.peak + audioRate.peak)) <= 2, `${v.uri}: BANDWIDTH ${bandwidth} vs measured ${videoRate.peak + audioRate.peak}`);
+      assert.ok(Math.abs(average - (videoRate.average + audioRate.average)) <= 2, `${v.uri}: AVERAGE-BANDWIDTH ${average} vs measured ${videoRate.average + audioRate.average}`);
+      assert.ok(average <= bandwidth && bandwidth <= 2 * average, `${v.uri}: peak ${bandwidth} not within 2x of average ${average}`);
+    }
 
     assert.equal(await decodeErrors(join(out, 'audio', 'index.m3u8')), '');
     const audio = await ffprobeJson(['-select_streams', 'a:0', '-show_streams', join(out, 'audio', 'index.m3u8')]);
@@ -189,4 +202,17 @@ async function ffmpegProcessesWriting(outDir: string): Promise<number> {
     }
   }
   return count;
+}
+
+/** Peak and mean bitrate (bit/s) of a media playlist's segments, from their sizes on disk. */
+async function segmentBitrates(playlistPath: string): Promise<{ peak: number; average: number }> {
+  const dir = dirname(playlistPath);
+  let [bits, seconds, peak] = [0, 0, 0];
+  for (const s of await readSegments(playlistPath)) {
+    const size = (await stat(join(dir, s.uri))).size;
+    bits += size * 8;
+    seconds += s.durationSec;
+    peak = Math.max(peak, (size * 8) / s.durationSec);
+  }
+  return { peak, average: bits / seconds };
 }
