@@ -10,5 +10,6 @@ export { registerOriginRoutes } from './origin-routes.js';
 export { signMediaToken, verifyMediaToken, tokenExpiry, type TokenCheck } from './signed-url.js';
 export { parseMediaPath, mediaPathFor, type MediaPath } from './media-path.js';
 export { recommendRendition, readClientHints, type ClientHints, type RungForChoice } from './rendition-choice.js';
-export { renderEdgeConfig, EDGE_TIMEOUTS, type EdgeConfigOptions, type EdgeTimeouts } from './edge-config.js';
+export { renderEdgeConfig, parseListen, EDGE_TIMEOUTS, PURGE_HEADER, NEGATIVE_CACHE_SEC, type EdgeConfigOptions, type EdgeTimeouts, type EdgeRole } from './edge-config.js';
+export { cacheDirProblem } from './edge-cache-dir.js';
 export { registerWatchPage, renderWatchPage } from './watch-page.js';
