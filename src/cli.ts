@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
@@ -61,7 +62,8 @@ edges cost the origin one fetch per object.
   --cache-dir DIR           where nginx keeps cached media (default /var/cache/kinema-edge)
   --max-size SIZE           disk bound of the cache, nginx units, e.g. 500m, 50g (default 50g)
   --keys-zone SIZE          shared memory for cache keys, ~8,000 objects per 1m (default 64m)
-  --user USER               the user nginx's workers run as when started by root (default nobody)
+  --user USER[:GROUP]       who nginx's workers run as when started by root (default nobody; the
+                            group defaults to the user's own group on this machine)
   --run-dir DIR             pid, logs and temp files here (several tiers on one host)
   --max-upstream-conns N    connections to each upstream server at most (default 256)
   --api-rate N              edge: API requests per second per client address (default 20, 0 off)
@@ -213,7 +215,11 @@ async function edgeConfig(argv: string[]): Promise<number> {
   for (const [flag, path] of Object.entries(paths)) {
     if (path !== undefined && !/^[^\s;{}'"\\$#]+$/.test(path)) throw usage(`${flag} "${path}" must be a path without spaces, quotes, braces, $, # or semicolons`);
   }
-  if (values.user !== undefined && !/^[a-z_][a-z0-9_-]{0,31}$/.test(values.user)) throw usage(`--user "${values.user}" is not a user name`);
+  const userMatch = values.user === undefined ? undefined : /^([a-z_][a-z0-9_-]{0,31})(?::([a-z_][a-z0-9_-]{0,31}))?$/.exec(values.user);
+  if (values.user !== undefined && !userMatch) throw usage(`--user "${values.user}" is not USER or USER:GROUP`);
+  const userName = userMatch?.[1];
+  // nginx takes the group named like the user when none is given; Debian's nobody is in nogroup.
+  const group = userMatch?.[2] ?? (userName ? spawnSync('id', ['-gn', userName], { encoding: 'utf8' }).stdout?.trim() || undefined : undefined);
   const count = (flag: string, raw: string | undefined, min: number, fallback: number) => {
     const n = Number(raw ?? fallback);
     if (!Number.isInteger(n) || n < min || n > 1_000_000) throw usage(`${flag} "${raw}" is not a whole number from ${min}`);
@@ -228,7 +234,7 @@ async function edgeConfig(argv: string[]): Promise<number> {
   if (values['token-script'] !== undefined && !values['verify-tokens']) throw usage('--token-script only applies with --verify-tokens');
   const cacheDir = values['cache-dir'] ?? '/var/cache/kinema-edge';
   if (!values['skip-dir-check']) {
-    const problem = cacheDirProblem(cacheDir, values.user);
+    const problem = cacheDirProblem(cacheDir, userName);
     if (problem) {
       process.stderr.write(`kinema edge-config: ${problem}. (--skip-dir-check for a config meant for another machine.)\n`);
       return EXIT_FAILED;
@@ -243,7 +249,7 @@ async function edgeConfig(argv: string[]): Promise<number> {
       cacheDir,
       maxCacheSize,
       keysZoneSize,
-      user: values.user,
+      user: userName ? `${userName}${group ? ` ${group}` : ''}` : undefined,
       runDir: values['run-dir'],
       maxUpstreamConns,
       apiRatePerSec,

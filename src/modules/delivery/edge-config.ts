@@ -21,7 +21,7 @@ export interface EdgeConfigOptions {
   maxCacheSize: string;
   /** Shared memory for cache keys: 1 MB holds about 8,000 keys (nginx docs). Default 64m. */
   keysZoneSize?: string;
-  /** nginx `user`; omit for nginx's default (`nobody` when started as root). */
+  /** nginx `user` (`name` or `name group`); omit for nginx's default (`nobody` when started as root). */
   user?: string;
   /** Directory for pid, logs and temp files (a self-contained prefix, e.g. several tiers on one host). */
   runDir?: string;
@@ -250,6 +250,8 @@ ${PROXY}
       proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
       proxy_cache_background_update on;
       proxy_cache_revalidate on;
+      # This tier's own cache status; the next tier's is dropped (see its access log).
+      proxy_hide_header X-Cache-Status;
       add_header X-Cache-Status $upstream_cache_status always;
     }
 `;
