@@ -70,6 +70,8 @@ edges cost the origin one fetch per object.
   --trust-proxy CIDR        edge: a load balancer in front whose X-Forwarded-For to believe; repeat
   --purge-from CIDR         addresses allowed to purge (the api nodes; default 127.0.0.1, ::1); repeat
   --lock-timeout SEC        how long a request waits for another fetching the same object (default 10)
+  --min-uses N              store an object at its Nth request (proxy_cache_min_uses; default 1,
+                            see README "CDN" for when 2 helps)
   --verify-tokens           check private-media tokens at this tier (needs the nginx njs module)
   --token-script PATH       the njs script for that (default deploy/nginx/kinema-token.js here)
   --skip-dir-check          do not check that nginx's workers can write --cache-dir (a config for
@@ -186,6 +188,7 @@ async function edgeConfig(argv: string[]): Promise<number> {
     'trust-proxy': { type: 'string', multiple: true },
     'purge-from': { type: 'string', multiple: true },
     'lock-timeout': { type: 'string' },
+    'min-uses': { type: 'string' },
     'verify-tokens': { type: 'boolean' },
     'token-script': { type: 'string' },
     'skip-dir-check': { type: 'boolean' },
@@ -228,6 +231,7 @@ async function edgeConfig(argv: string[]): Promise<number> {
   const maxUpstreamConns = count('--max-upstream-conns', values['max-upstream-conns'], 1, 256);
   const apiRatePerSec = count('--api-rate', values['api-rate'], 0, 20);
   const lockTimeoutSec = count('--lock-timeout', values['lock-timeout'], 1, 10);
+  const minUses = count('--min-uses', values['min-uses'], 1, 1);
   const cidr = /^([0-9.]+|[0-9A-Fa-f:]+)(\/\d{1,3})?$/;
   const badCidr = [...(values['trust-proxy'] ?? []), ...(values['purge-from'] ?? [])].find((a) => !cidr.test(a) || !a.includes(a.includes(':') ? ':' : '.'));
   if (badCidr !== undefined) throw usage(`"${badCidr}" is not an IP address or CIDR (e.g. 10.0.0.0/8)`);
@@ -255,7 +259,8 @@ async function edgeConfig(argv: string[]): Promise<number> {
       apiRatePerSec,
       trustedProxies: values['trust-proxy'],
       purgeFrom: values['purge-from'],
-      lockTimeoutSec,
+      lockTimeout: `${lockTimeoutSec}s`,
+      minUses,
       tokenScript: values['verify-tokens'] ? (values['token-script'] ?? join(packageRoot, 'deploy', 'nginx', 'kinema-token.js')) : undefined,
     }),
   );

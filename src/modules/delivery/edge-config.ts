@@ -40,8 +40,17 @@ export interface EdgeConfigOptions {
   trustedProxies?: string[];
   /** Addresses/CIDRs allowed to purge (the api nodes); default 127.0.0.1 and ::1. */
   purgeFrom?: string[];
-  /** How long a request waits for another one fetching the same object; default 10 s. */
-  lockTimeoutSec?: number;
+  /** How long a request waits for another one fetching the same object (nginx time); default 10s. */
+  lockTimeout?: string;
+  /** Request coalescing (`proxy_cache_lock`); default on. Off only to measure what it saves. */
+  cacheLock?: boolean;
+  /** Store an object only at its Nth request (`proxy_cache_min_uses`); default 1. */
+  minUses?: number;
+  /**
+   * Fetch and store objects in slices of this size (nginx slice module). For measurements only:
+   * a purge refreshes the first slice of an object, not the others (edge-purge.ts).
+   */
+  sliceSize?: string;
 }
 
 /** nginx's timeouts for slow clients, in seconds (see the comment in the generated file). */
@@ -127,7 +136,7 @@ ${upstream(o)}
     listen ${listen};
 
 ${privateMedia(o.tokenScript !== undefined)}
-${publicMedia(o.lockTimeoutSec ?? 10)}
+${publicMedia(o)}
 ${passThrough(role, apiRate)}
   }
 }
@@ -227,25 +236,36 @@ ${verify ? `      # Forged or expired tokens stop here and never reach the next 
 `;
 }
 
-function publicMedia(lockTimeoutSec: number): string {
+function publicMedia(o: EdgeConfigOptions): string {
+  const lockTimeout = o.lockTimeout ?? '10s';
+  const slice = o.sliceSize
+    ? `      # Fetched and stored in ${o.sliceSize} slices (measurement only: a purge refreshes the first slice).
+      slice ${o.sliceSize};
+      proxy_set_header Range $slice_range;
+`
+    : '';
   return `    location /media/ {
 ${PROXY}
-      proxy_cache kinema_media;
-      proxy_cache_key $kinema_media_key;
+${slice}      proxy_cache kinema_media;
+      proxy_cache_key $kinema_media_key${o.sliceSize ? '$slice_range' : ''};
       # Whole objects are fetched once and byte ranges served from the cache.
       # Freshness is set here, not by the origin's headers: media under a version never changes
       # (a year), and a 403/404 is kept ${NEGATIVE_CACHE_SEC} s, which is how a purge lands (the origin's
       # no-store on errors would leave the purged media in place). 5xx are never stored.
       proxy_ignore_headers Cache-Control Expires;
-      proxy_cache_valid 200 1y;
+      proxy_cache_valid 200 ${o.sliceSize ? '206 ' : ''}1y;
       proxy_cache_valid 403 404 ${NEGATIVE_CACHE_SEC}s;
       proxy_cache_bypass $kinema_purge;
-      # Request coalescing: concurrent misses for one object make one request to the next tier;
+${(o.minUses ?? 1) > 1 ? `      # Admission: an object is stored at its ${o.minUses}th request; one-hit wonders never displace others.
+      proxy_cache_min_uses ${o.minUses};
+` : ''}${o.cacheLock === false ? `      # Request coalescing off (measurement): every concurrent miss goes to the next tier.
+      proxy_cache_lock off;
+` : `      # Request coalescing: concurrent misses for one object make one request to the next tier;
       # the others wait (nginx re-checks every 500 ms) up to the timeout, then fetch themselves.
       proxy_cache_lock on;
-      proxy_cache_lock_timeout ${lockTimeoutSec}s;
-      proxy_cache_lock_age ${lockTimeoutSec}s;
-      # Keep serving what is stored while the next tier is down or failing (stale-if-error), and
+      proxy_cache_lock_timeout ${lockTimeout};
+      proxy_cache_lock_age ${lockTimeout};
+`}      # Keep serving what is stored while the next tier is down or failing (stale-if-error), and
       # refresh an expired entry in the background while the old one is served.
       proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
       proxy_cache_background_update on;
