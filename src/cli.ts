@@ -21,6 +21,7 @@ Commands:
   migrate               apply database migrations and exit
   transcode IN --out D  validate and transcode a file to an HLS ladder in D, offline
   edge-config           print an nginx config for an edge or shield cache tier
+  edge-prewarm          load the trending videos' first 30 s into the shields and edges
   users create          create an account (e.g. the first admin) from the command line
 
 Every setting is an environment variable or the matching flag (--port 9000 = PORT=9000):
@@ -80,6 +81,22 @@ edges cost the origin one fetch per object.
 
 Before printing, the command checks that nginx's workers (--user, or nobody when nginx starts as
 root) can write --cache-dir on this machine: otherwise every request would be a silent MISS.`,
+  },
+  'edge-prewarm': {
+    help: `Usage: kinema edge-prewarm --api URL --tier URL [--tier URL ...] [--budget SIZE] [--videos N]
+
+Fetches, through each tier in order (list the shields first), the trending videos' master
+playlist, lowest two rungs' playlists and init segments and their first 30 s of segments, so the
+first viewers of a trend start from a warm cache. Run it off-peak or on a trend spike (cron or a
+systemd timer, docs/DEPLOY.md). The list is GET /api/v1/trending, or the most-viewed public videos
+where that is missing. Prints what it warmed as JSON.
+
+  --api URL             an api node, e.g. http://api1:8080
+  --tier URL            a shield or edge, e.g. http://shield-eu:8081; repeat, shields first
+  --budget SIZE         bytes fetched per run at most, e.g. 500m, 2g (default 1g)
+  --videos N            videos from the top of the list (default 50)
+  --first-sec N         seconds of each rung to load (default 30)
+  -h, --help`,
   },
   users: {
     help: `Usage: kinema users create --username NAME --email EMAIL --password-stdin [--admin] [--setting value ...]
@@ -267,6 +284,37 @@ async function edgeConfig(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
+async function edgePrewarm(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('edge-prewarm', argv, {
+    api: { type: 'string' },
+    tier: { type: 'string', multiple: true },
+    budget: { type: 'string' },
+    videos: { type: 'string' },
+    'first-sec': { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(`${COMMANDS['edge-prewarm']!.help}\n`);
+    return EXIT_OK;
+  }
+  const usage = (problem: string) => new UsageError('edge-prewarm', problem);
+  const isHttp = (u: string) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol);
+  if (!values.api || !isHttp(values.api)) throw usage('give the api node as --api http://HOST:PORT');
+  const tiers = values.tier ?? [];
+  if (tiers.length === 0 || !tiers.every(isHttp)) throw usage('give each shield and edge as --tier http://HOST:PORT');
+  const size = /^(\d+)([kKmMgG]?)$/.exec(values.budget ?? '1g');
+  if (!size) throw usage(`--budget "${values.budget}" is not a size (e.g. 500m, 2g)`);
+  const budgetBytes = Number(size[1]) * 1024 ** ' kmg'.indexOf((size[2] || ' ').toLowerCase());
+  const videos = Number(values.videos ?? 50);
+  const firstSec = Number(values['first-sec'] ?? 30);
+  if (!Number.isInteger(videos) || videos < 1 || videos > 1000) throw usage(`--videos "${values.videos}" is not a number from 1 to 1000`);
+  if (!Number.isFinite(firstSec) || firstSec <= 0 || firstSec > 600) throw usage(`--first-sec "${values['first-sec']}" is not a number of seconds up to 600`);
+  const { prewarmTiers } = await import('./modules/delivery/index.js');
+  const strip = (u: string) => u.replace(/\/+$/, '');
+  const report = await prewarmTiers({ apiBase: strip(values.api), tiers: tiers.map(strip), budgetBytes, videos, firstSec });
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  return EXIT_OK;
+}
+
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Type the password, then Enter and Ctrl-D: ');
   const chunks: Buffer[] = [];
@@ -349,6 +397,7 @@ async function main(args: string[]): Promise<number | undefined> {
     return runTranscodeCommand(rest);
   }
   if (command === 'edge-config') return edgeConfig(rest);
+  if (command === 'edge-prewarm') return edgePrewarm(rest);
   if (command === 'users') return users(rest);
   const known = COMMANDS[command];
   if (!known) {

@@ -29,7 +29,7 @@ function kinemaAsync(args: string[]): Promise<{ status: number | null; stdout: s
 }
 
 const lines = (text: string) => text.trimEnd().split('\n');
-const COMMANDS = ['start', 'api', 'worker', 'migrate', 'transcode', 'edge-config'];
+const COMMANDS = ['start', 'api', 'worker', 'migrate', 'transcode', 'edge-config', 'edge-prewarm'];
 
 test('a bad setting stops start-up with one line naming the variable', async () => {
   const r = kinema(['start'], { DATA_DIR: await tempDir('kinema-cli-'), PORT: 'eighty' });

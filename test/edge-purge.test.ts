@@ -5,12 +5,13 @@ import { startTier, type Edge } from './support/nginx.js';
 import { readyVideo } from './support/delivery.js';
 import { until } from './support/poll.js';
 import { freePort } from './support/services.js';
+import { prewarmTiers } from '../src/modules/delivery/index.js';
 
 /**
  * Takedowns reach every cache tier: a shield and two edges hold a public video's media; making it
  * private, or deleting it, purges every URL from every tier through the queue.
  */
-describe('purging media from the edges and the shield', () => {
+describe('purging media from, and pre-warming, the edges and the shield', () => {
   let app: TestApp;
   let shield: Edge;
   let edges: Edge[];
@@ -93,5 +94,27 @@ describe('purging media from the edges and the shield', () => {
     const r = await fetch(`${edges[0]!.url}${master}`, { headers: { 'x-kinema-purge': 'yes' } });
     assert.equal(r.headers.get('x-cache-status'), 'HIT');
     await r.arrayBuffer();
+  });
+
+  test('pre-warming loads a listed video\'s start into every tier: its first viewers get HITs', async () => {
+    const u = await signUp(app, 'trendy');
+    const { prefix } = await readyVideo(app, u.token, 'public');
+    const report = await prewarmTiers({ apiBase: app.url, tiers: [shield, ...edges].map((t) => t.url), budgetBytes: 50 * 1024 * 1024, videos: 50 });
+    assert.ok(report.warmed > 0, JSON.stringify(report));
+    const master = await fetch(`${app.url}/${prefix}master.m3u8`).then((r) => r.text());
+    const rung = master.split('\n').find((l) => l && !l.startsWith('#'))!;
+    const dir = rung.replace(/index\.m3u8$/, '');
+    const playlist = await fetch(`${app.url}/${prefix}${rung}`).then((r) => r.text());
+    const segment = playlist.split('\n').find((l) => l.endsWith('.m4s'))!;
+    for (const edge of edges) {
+      for (const p of ['master.m3u8', rung, `${dir}init.mp4`, `${dir}${segment}`]) {
+        const r = await fetch(`${edge.url}/${prefix}${p}`);
+        await r.arrayBuffer();
+        assert.equal(r.headers.get('x-cache-status'), 'HIT', `${p} at ${edge.url}`);
+      }
+    }
+    // A second run finds everything warm and fetches nothing new.
+    const again = await prewarmTiers({ apiBase: app.url, tiers: [shield, ...edges].map((t) => t.url), budgetBytes: 50 * 1024 * 1024, videos: 50 });
+    assert.equal(again.warmed, 0, JSON.stringify(again));
   });
 });

@@ -12,5 +12,6 @@ export { parseMediaPath, mediaPathFor, type MediaPath } from './media-path.js';
 export { recommendRendition, readClientHints, type ClientHints, type RungForChoice } from './rendition-choice.js';
 export { renderEdgeConfig, parseListen, EDGE_TIMEOUTS, PURGE_HEADER, NEGATIVE_CACHE_SEC, type EdgeConfigOptions, type EdgeTimeouts, type EdgeRole } from './edge-config.js';
 export { cacheDirProblem } from './edge-cache-dir.js';
+export { prewarmTiers, type PrewarmOptions, type PrewarmReport } from './edge-prewarm.js';
 export { createMediaWithdrawal, purgeFromTiers, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, type EdgePurgeJob } from './edge-purge.js';
 export { registerWatchPage, renderWatchPage } from './watch-page.js';
