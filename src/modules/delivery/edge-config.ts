@@ -135,7 +135,7 @@ ${upstream(o)}
   server {
     listen ${listen};
 
-${privateMedia(o.tokenScript !== undefined)}
+${privateMedia(o.tokenScript !== undefined, role)}
 ${publicMedia(o)}
 ${passThrough(role, apiRate)}
   }
@@ -223,7 +223,7 @@ const PROXY = `      proxy_pass http://kinema_origin;
       proxy_next_upstream error timeout http_502 http_503 http_504;
       proxy_next_upstream_tries 3;`;
 
-function privateMedia(verify: boolean): string {
+function privateMedia(verify: boolean, role: EdgeRole): string {
   return `    # Private media (signed URLs): passed through, never stored at any tier; the origin
     # re-checks the token and answers Cache-Control: private.
     location /media/s/ {
@@ -231,7 +231,7 @@ ${verify ? `      # Forged or expired tokens stop here and never reach the next 
       if ($kinema_token = not_found) { return 404; }
       if ($kinema_token = forbidden) { add_header X-Kinema-Edge denied always; return 403; }
 ` : ''}${PROXY}
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-For ${forwardedFor(role)};
     }
 `;
 }
@@ -277,12 +277,15 @@ ${(o.minUses ?? 1) > 1 ? `      # Admission: an object is stored at its ${o.minU
 `;
 }
 
+/**
+ * The edge is where clients connect: it states their address itself, so a forged header is
+ * dropped. The shield appends the edge's address; the api believes both (TRUST_PROXY).
+ */
+const forwardedFor = (role: EdgeRole) => (role === 'edge' ? '$remote_addr' : '$proxy_add_x_forwarded_for');
+
 function passThrough(role: EdgeRole, apiRate: number): string {
-  // The edge is where clients connect: it states their address itself, so a forged header is
-  // dropped. The shield appends the edge's address; the api believes both (TRUST_PROXY).
-  const xff = role === 'edge' ? '$remote_addr' : '$proxy_add_x_forwarded_for';
   const common = `${PROXY}
-      proxy_set_header X-Forwarded-For ${xff};
+      proxy_set_header X-Forwarded-For ${forwardedFor(role)};
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_request_buffering off;
       proxy_buffering off;
