@@ -32,8 +32,11 @@ import {
 } from './modules/engagement/index.js';
 import { createVideoJson } from './modules/catalog/index.js';
 import { createQuotaService, registerQuotaRoutes } from './modules/quotas/index.js';
-import { createSearchService, registerSearchRoutes } from './modules/discovery/index.js';
+import {
+  createRankingJob, createRankingService, createSearchService, RANKING_PERIOD_SEC, RANKING_QUEUE, RANKING_QUEUE_SETTINGS, registerRankingRoutes, registerSearchRoutes,
+} from './modules/discovery/index.js';
 import { createChannelService, registerChannelRoutes } from './modules/channels/index.js';
+import { createStorageLifecycle, LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS, registerQueueMetrics } from './modules/operations/index.js';
 
 export interface Roles {
   api: boolean;
@@ -79,7 +82,7 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
     if (!config.databaseUrl) makeTreePrivate(embeddedDbDir(config));
     const store = config.s3
       ? createObjectStore({ kind: 's3', ...config.s3, log, tempDir: downloadsDir(config) })
-      : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects') });
+      : createObjectStore({ kind: 'local', rootDir: join(config.dataDir, 'objects'), coldDir: config.lifecycle.coldDir });
     const cache = buildCache(config, log);
     // pg-boss creates its schema on first start without a lock of its own: processes starting
     // together on an empty server would race (duplicate schema), so they take turns.
@@ -88,6 +91,8 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
       await q.define(TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS);
       await q.define(ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS);
       await q.define(EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS);
+      await q.define(LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS);
+      await q.define(RANKING_QUEUE, RANKING_QUEUE_SETTINGS);
       // Today's and the next days' event partitions exist before the first beacon is written.
       await ensurePartitions(database.db);
       return q;
@@ -209,6 +214,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   const discoveryVideoJson = createVideoJson({ uploadUrl, posterUrlFor: services.delivery.posterUrlFor });
   registerSearchRoutes(app, createSearchService({ db: p.database.readDb, cache: p.cache }), discoveryVideoJson);
   registerChannelRoutes(app, createChannelService({ db: p.database.db, readDb: p.database.readDb, catalog: services.catalog }), discoveryVideoJson);
+  registerRankingRoutes(app, createRankingService({ db: p.database.readDb, cache: p.cache }), services.catalog, discoveryVideoJson);
   // A check that answers also ends an outage its dependency was in (logged once, with its length).
   const watched = (o: Outages[keyof Outages], check: () => Promise<unknown>) => async () => {
     try {
@@ -271,7 +277,8 @@ function buildServices(p: Platform) {
   const figures = createAnalyticsFigures({ db: p.database.readDb ?? p.database.db });
   const rollup = createRollup({ db: p.database.db, log: p.log, retentionDays: p.config.eventRetentionDays });
   const retention = createVersionRetention(p.database.db);
-  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, history, ratings, acceptBeacon, figures, rollup };
+  const ranking = createRankingJob({ db: p.database.db, cache: p.cache, log: p.log, retentionDays: p.config.eventRetentionDays });
+  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, history, ratings, acceptBeacon, figures, rollup, ranking };
 }
 
 /**
@@ -284,6 +291,8 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
   if (roles.api && config.port === 0) config = withPort(config, await pickFreePort(config.host));
   const platform = await buildPlatform(config, log);
   const services = buildServices(platform);
+  // Every role shows the queues' depth: one scrape target answers for the whole fleet.
+  registerQueueMetrics({ registry: platform.metrics.registry, sql: platform.database.sql, queues: [TRANSCODE_QUEUE, ROLLUP_QUEUE, LIFECYCLE_QUEUE], log });
   const timers: NodeJS.Timeout[] = [];
   let http: HttpServer | undefined;
   let url: string | undefined;
@@ -314,6 +323,20 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     sweep('analytics rollup request', requestRollup, 60_000);
     // Takedowns at the cache tiers: polled every 0.5 s, so media leaves them within seconds.
     await platform.queue.work<EdgePurgeJob>(EDGE_PURGE_QUEUE, { concurrency: 2, pollIntervalSec: 0.5 }, (job) => purgeFromTiers(config.edgePurgeUrls, job.data.paths, log));
+    if (config.lifecycle.coldAfterDays !== undefined) {
+      // The storage lifecycle: asked for every hour, one job a day whoever asks (singleton key).
+      const lifecycle = createStorageLifecycle({ db: platform.database.db, store: platform.store, log, coldAfterDays: config.lifecycle.coldAfterDays });
+      await platform.queue.work(LIFECYCLE_QUEUE, { concurrency: 1 }, async () => void (await lifecycle.run()));
+      const requestLifecycle = () => platform.queue.send(LIFECYCLE_QUEUE, {}, { singletonKey: `lifecycle-${new Date().toISOString().slice(0, 10)}` });
+      await requestLifecycle();
+      sweep('storage lifecycle request', requestLifecycle, 3600_000);
+    }
+    // Trending and co-visitation, the same way: one job per period across every api process.
+    await platform.queue.work(RANKING_QUEUE, { concurrency: 1 }, async () => void (await services.ranking.run()));
+    const requestRanking = () => platform.queue.send(RANKING_QUEUE, {}, { singletonKey: `ranking-${Math.floor(Date.now() / (RANKING_PERIOD_SEC * 1000))}` });
+    sweep('ranking job request', requestRanking, RANKING_PERIOD_SEC * 1000);
+    // A list at once after a start, not a minute later.
+    await requestRanking().catch((err: unknown) => reportFailure(platform.outages, log, 'ranking job request', err));
   }
   if (roles.worker && config.workerConcurrency > 0) {
     worker = createPipelineWorker({

@@ -22,6 +22,7 @@ Commands:
   transcode IN --out D  validate and transcode a file to an HLS ladder in D, offline
   edge-config           print an nginx config for an edge or shield cache tier
   edge-prewarm          load the trending videos' first 30 s into the shields and edges
+  lifecycle             move originals older than COLD_AFTER_DAYS to the cold tier, once
   users create          create an account (e.g. the first admin) from the command line
 
 Every setting is an environment variable or the matching flag (--port 9000 = PORT=9000):
@@ -116,6 +117,20 @@ administrator of an instance whose sign-up is closed. The password is read from 
   -h, --help
 
 With the embedded database (no DATABASE_URL), stop Kinema first: the data directory is locked.`,
+  },
+  lifecycle: {
+    help: `Usage: kinema lifecycle [--print-s3-rules] [--setting value ...]
+
+Runs one pass of the storage lifecycle and prints what it did: originals uploaded more than
+COLD_AFTER_DAYS ago move to the cold tier (S3: the storage class S3_COLD_STORAGE_CLASS, GLACIER_IR
+by default; local storage: COLD_DIR). The api runs the same pass daily when COLD_AFTER_DAYS is set.
+
+  --print-s3-rules      print the rule as an S3 lifecycle configuration (JSON for
+                        aws s3api put-bucket-lifecycle-configuration) and exit, for operators
+                        who let the provider move objects instead
+  --cold-after-days N, --cold-dir DIR, --data-dir, --database-url, --s3-bucket, ...
+                        the settings (see kinema start --help)
+  -h, --help`,
   },
   // `transcode` has its own parser and help (src/modules/transcode/cli-command.ts).
 };
@@ -375,6 +390,43 @@ async function users(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
+/** `kinema lifecycle`: one storage lifecycle pass, or its rule as an S3 lifecycle configuration. */
+async function lifecycle(argv: string[]): Promise<number> {
+  const settingFlags = Object.fromEntries(SETTING_NAMES.map((name) => [flagOf(name), { type: 'string' as const }]));
+  const { values } = parseCommandArgs('lifecycle', argv, { ...settingFlags, 'print-s3-rules': { type: 'boolean' } });
+  if (values.help) {
+    process.stdout.write(`${COMMANDS.lifecycle!.help}\n`);
+    return EXIT_OK;
+  }
+  const settings: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    const value = (values as Record<string, unknown>)[flagOf(name)];
+    if (typeof value === 'string') settings[name] = value;
+  }
+  const config = loadConfig({ ...process.env, ...settings });
+  const coldAfterDays = config.lifecycle.coldAfterDays;
+  if (coldAfterDays === undefined) throw new UsageError('lifecycle', 'set COLD_AFTER_DAYS (or --cold-after-days N): originals older than that many days move to the cold tier');
+  const ops = await import('./modules/operations/index.js');
+  if (values['print-s3-rules']) {
+    const storageClass = config.s3?.coldStorageClass ?? 'GLACIER_IR';
+    process.stdout.write(`${JSON.stringify(ops.s3LifecycleRules({ coldAfterDays, storageClass }), null, 2)}\n`);
+    return EXIT_OK;
+  }
+  const [{ createLogger }, { buildPlatform }] = await Promise.all([import('./platform/log.js'), import('./app.js')]);
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const platform = await buildPlatform(config, log);
+  try {
+    const report = await ops.createStorageLifecycle({ db: platform.database.db, store: platform.store, log, coldAfterDays }).run();
+    process.stdout.write(`Originals moved to the cold tier: ${report.movedToCold} (already cold: ${report.alreadyCold}, gone: ${report.missing}).\n`);
+  } finally {
+    await platform.queue.stop({ timeoutMs: 1000 });
+    await platform.cache.close();
+    await platform.store.close();
+    await platform.database.close();
+  }
+  return EXIT_OK;
+}
+
 async function main(args: string[]): Promise<number | undefined> {
   const [command, ...rest] = args;
   if (command === undefined) {
@@ -399,6 +451,7 @@ async function main(args: string[]): Promise<number | undefined> {
   if (command === 'edge-config') return edgeConfig(rest);
   if (command === 'edge-prewarm') return edgePrewarm(rest);
   if (command === 'users') return users(rest);
+  if (command === 'lifecycle') return lifecycle(rest);
   const known = COMMANDS[command];
   if (!known) {
     const problem = command.startsWith('-') ? `unknown flag ${command} (flags go after the command: kinema start --port 9000)` : `unknown command "${command}"`;

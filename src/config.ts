@@ -28,6 +28,8 @@ export interface Config {
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   redisKeyPrefix: string;
   s3?: S3Config;
+  /** COLD_AFTER_DAYS (unset: originals never go cold) and COLD_DIR (local storage's cold tier). */
+  lifecycle: { coldAfterDays?: number; coldDir?: string };
   maxUploadBytes: number;
   /**
    * Where unfinished uploads live: `disk` (DATA_DIR/uploads on the api node; resumes must reach the
@@ -119,6 +121,8 @@ export interface S3Config {
   accessKeyId?: string;
   secretAccessKey?: string;
   forcePathStyle: boolean;
+  /** S3_COLD_STORAGE_CLASS: where the lifecycle moves cold originals. */
+  coldStorageClass: string;
 }
 
 export class ConfigError extends Error {}
@@ -195,7 +199,30 @@ function s3(env: Env): S3Config | undefined {
     accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
     forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', Boolean(env.S3_ENDPOINT)),
+    coldStorageClass: coldStorageClass(env),
   };
+}
+
+/** S3 storage classes a cold original can be read from at once (no restore step). */
+const INSTANT_COLD_CLASSES = ['GLACIER_IR', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING'];
+
+function coldStorageClass(env: Env): string {
+  const raw = env.S3_COLD_STORAGE_CLASS || 'GLACIER_IR';
+  if (!INSTANT_COLD_CLASSES.includes(raw)) {
+    throw new ConfigError(`S3_COLD_STORAGE_CLASS=${JSON.stringify(raw)} is not allowed: use one of ${INSTANT_COLD_CLASSES.join(', ')} (classes that need a restore before a read, like GLACIER, would break reprocessing).`);
+  }
+  return raw;
+}
+
+/** The storage lifecycle: originals go cold COLD_AFTER_DAYS after upload (unset: never). */
+function storageLifecycle(env: Env, hasS3: boolean): { coldAfterDays?: number; coldDir?: string } {
+  const coldDir = env.COLD_DIR ? resolve(env.COLD_DIR) : undefined;
+  const coldAfterDays = env.COLD_AFTER_DAYS ? int(env, 'COLD_AFTER_DAYS', 30, 1, 36500) : undefined;
+  if (coldAfterDays !== undefined && !hasS3 && !coldDir) {
+    throw new ConfigError('COLD_AFTER_DAYS needs a cold tier: set COLD_DIR (a directory on another volume) or use S3 (S3_COLD_STORAGE_CLASS).');
+  }
+  if (coldDir && hasS3) throw new ConfigError('COLD_DIR applies to local storage only; with S3 the cold tier is a storage class (S3_COLD_STORAGE_CLASS).');
+  return { coldAfterDays, coldDir };
 }
 
 function uploadStaging(env: Env): 'disk' | 's3' {
@@ -288,6 +315,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     redisClusterNodes,
     redisKeyPrefix: merged.REDIS_KEY_PREFIX || 'kinema:',
     s3: s3(merged),
+    lifecycle: storageLifecycle(merged, !!merged.S3_BUCKET),
     maxUploadBytes: int(merged, 'MAX_UPLOAD_BYTES', 20 * GiB, 1),
     uploadStaging: uploadStaging(merged),
     maxDurationSec: int(merged, 'MAX_DURATION_SEC', 12 * 3600, 1),

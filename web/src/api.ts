@@ -1,4 +1,4 @@
-import type { AdminQoe, ChannelAnalytics, HistoryPage, PlayInfo, Rating, RatingAnswer, Settings, User, Video, VideoAnalytics, VideoList, Visibility } from './types.js';
+import type { AdminQoe, ChannelAnalytics, ChannelPage, HistoryPage, SearchParams, SubscriptionList, SubscriptionState, VideoItems, PlayInfo, Rating, RatingAnswer, Settings, User, Video, VideoAnalytics, VideoList, Visibility } from './types.js';
 
 /**
  * The Kinema API from the browser. Same origin, so the HttpOnly session cookie authenticates;
@@ -84,7 +84,7 @@ export const api = {
     return request<VideoList>('GET', `/api/v1/videos?${params}`, { signal });
   },
   getVideo: (id: string, signal?: AbortSignal) => request<Video>('GET', `/api/v1/videos/${encodeURIComponent(id)}`, { signal }),
-  createVideo: (body: { title: string; description?: string; visibility: Visibility }) => request<Video>('POST', '/api/v1/videos', { body }),
+  createVideo: (body: { title: string; description?: string; tags?: string[]; visibility: Visibility }) => request<Video>('POST', '/api/v1/videos', { body }),
   updateVideo: (id: string, body: Partial<Pick<Video, 'title' | 'description' | 'visibility' | 'tags'>>) =>
     request<Video>('PATCH', `/api/v1/videos/${encodeURIComponent(id)}`, { body }),
   deleteVideo: (id: string) => request<void>('DELETE', `/api/v1/videos/${encodeURIComponent(id)}`),
@@ -102,6 +102,19 @@ export const api = {
   videoAnalytics: (id: string, days: number, signal?: AbortSignal) => request<VideoAnalytics>('GET', `/api/v1/videos/${encodeURIComponent(id)}/analytics?days=${days}`, { signal }),
   channelAnalytics: (days: number, signal?: AbortSignal) => request<ChannelAnalytics>('GET', `/api/v1/me/analytics?days=${days}`, { signal }),
   adminQoe: (days: number, signal?: AbortSignal) => request<AdminQoe>('GET', `/api/v1/admin/qoe?days=${days}`, { signal }),
+
+  search: (query: SearchParams, signal?: AbortSignal) => request<VideoList>('GET', `/api/v1/search?${searchParams({ ...query })}`, { signal }),
+  suggestions: (q: string, signal?: AbortSignal) => request<{ items: string[] }>('GET', `/api/v1/search/suggestions?${searchParams({ q })}`, { signal }),
+  trending: (limit: number, signal?: AbortSignal) => request<VideoItems>('GET', `/api/v1/trending?limit=${limit}`, { signal }),
+  related: (id: string, limit: number, signal?: AbortSignal) => request<VideoItems>('GET', `/api/v1/videos/${encodeURIComponent(id)}/related?limit=${limit}`, { signal }),
+  recommendations: (limit: number, signal?: AbortSignal) => request<VideoItems>('GET', `/api/v1/recommendations?limit=${limit}`, { signal }),
+
+  channel: (username: string, query: { limit?: number; cursor?: string }, signal?: AbortSignal) =>
+    request<ChannelPage>('GET', `/api/v1/channels/${encodeURIComponent(username)}?${searchParams(query)}`, { signal }),
+  subscribe: (username: string) => request<SubscriptionState>('PUT', `/api/v1/channels/${encodeURIComponent(username)}/subscription`),
+  unsubscribe: (username: string) => request<SubscriptionState>('DELETE', `/api/v1/channels/${encodeURIComponent(username)}/subscription`),
+  subscriptions: (query: { limit?: number; cursor?: string }, signal?: AbortSignal) => request<SubscriptionList>('GET', `/api/v1/me/subscriptions?${searchParams(query)}`, { signal }),
+  feed: (query: { limit?: number; cursor?: string }, signal?: AbortSignal) => request<VideoList>('GET', `/api/v1/me/feed?${searchParams(query)}`, { signal }),
 };
 
 function searchParams(query: Record<string, string | number | undefined>): URLSearchParams {

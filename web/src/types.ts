@@ -1,6 +1,8 @@
 /** Shapes of the Kinema API's JSON (see GET /api/v1/openapi.json). */
 import type { Static } from '@sinclair/typebox';
 import type { AdminQoe as AdminQoeSchema, ChannelAnalytics as ChannelAnalyticsSchema, VideoAnalytics as VideoAnalyticsSchema } from '../../src/modules/analytics/schemas.js';
+import type { Channel as ChannelSchema, SubscriptionList as SubscriptionListSchema, SubscriptionState as SubscriptionStateSchema } from '../../src/modules/channels/schemas.js';
+import type { SearchQuery as SearchQuerySchema } from '../../src/modules/discovery/schemas.js';
 
 export type Visibility = 'public' | 'unlisted' | 'private';
 export type VideoStatus = 'awaiting_upload' | 'uploaded' | 'processing' | 'ready' | 'failed';
@@ -99,3 +101,28 @@ export type VideoAnalytics = Static<typeof VideoAnalyticsSchema>;
 export type ChannelAnalytics = Static<typeof ChannelAnalyticsSchema>;
 export type AdminQoe = Static<typeof AdminQoeSchema>;
 export type Qoe = VideoAnalytics['qoe'];
+
+// Discovery and channels, derived from the server's schemas the same way.
+export type Channel = Static<typeof ChannelSchema>;
+export type SubscriptionState = Static<typeof SubscriptionStateSchema>;
+export type SubscriptionList = Static<typeof SubscriptionListSchema>;
+/** GET /api/v1/channels/:username: the profile and a page of its videos, newest first. */
+export interface ChannelPage extends VideoList {
+  channel: Channel;
+}
+export type SearchSort = Static<typeof SearchQuerySchema>['sort'];
+export type DurationFilter = NonNullable<Static<typeof SearchQuerySchema>['duration']>;
+export type UploadedFilter = NonNullable<Static<typeof SearchQuerySchema>['uploaded']>;
+export interface SearchParams {
+  q: string;
+  sort?: SearchSort;
+  duration?: DurationFilter;
+  uploaded?: UploadedFilter;
+  limit?: number;
+  cursor?: string;
+}
+/** A list without paging (related videos, recommendations) or with it (trending). */
+export interface VideoItems {
+  items: Video[];
+  nextCursor?: string | null;
+}

@@ -4,8 +4,8 @@
  * master playlist, the lowest two rungs' playlists and init segments, and their first 30 s of
  * segments — what a player needs to start — within a byte budget per run.
  *
- * The list is `GET /api/v1/trending` (discovery); an instance without it falls back to the
- * catalog's most-viewed public videos. `/play` is never called: it would count a view per video.
+ * The list is `GET /api/v1/trending` (discovery), filled up with the catalog's most-viewed public
+ * videos. `/play` is never called: it would count a view per video.
  */
 export interface PrewarmOptions {
   /** The api's base URL (e.g. http://api1:8080). */
@@ -35,17 +35,23 @@ const PREFIX = /\/media\/([A-Za-z0-9_-]{11})\/([A-Za-z0-9_-][A-Za-z0-9._-]*)\//;
 
 /** Media prefixes (`/media/{id}/{version}/`) of the videos to warm, most wanted first. */
 async function trendingPrefixes(apiBase: string, count: number): Promise<string[]> {
-  let r = await fetch(`${apiBase}/api/v1/trending?limit=${count}`);
-  if (r.status === 404) r = await fetch(`${apiBase}/api/v1/videos?sort=popular&limit=${Math.min(count, 100)}`);
-  if (!r.ok) throw new Error(`the api answered ${r.status} for the video list`);
-  const body = (await r.json()) as { items?: { posterUrl?: string | null; visibility?: string }[] };
-  const prefixes: string[] = [];
-  for (const item of body.items ?? []) {
-    // Only public media is cached; the poster URL names the published version.
-    const m = item.visibility === 'public' && item.posterUrl ? PREFIX.exec(item.posterUrl) : null;
-    if (m) prefixes.push(`/media/${m[1]}/${m[2]}/`);
+  // Trending first (its limit is 1–50), then the most-viewed public videos to fill up: a new
+  // instance's trending list is short or empty until its ranking job has seen views.
+  const lists = [`${apiBase}/api/v1/trending?limit=${Math.min(count, 50)}`, `${apiBase}/api/v1/videos?sort=popular&limit=${Math.min(count, 100)}`];
+  const prefixes = new Set<string>();
+  for (const url of lists) {
+    if (prefixes.size >= count) break;
+    const r = await fetch(url);
+    if (r.status === 404) continue; // an api without the discovery ranking
+    if (!r.ok) throw new Error(`the api answered ${r.status} for ${url}`);
+    const body = (await r.json()) as { items?: { posterUrl?: string | null; visibility?: string }[] };
+    for (const item of body.items ?? []) {
+      // Only public media is cached; the poster URL names the published version.
+      const m = item.visibility === 'public' && item.posterUrl ? PREFIX.exec(item.posterUrl) : null;
+      if (m) prefixes.add(`/media/${m[1]}/${m[2]}/`);
+    }
   }
-  return prefixes.slice(0, count);
+  return [...prefixes].slice(0, count);
 }
 
 /** The objects a player needs to start `prefix`: master, lowest two rungs, their first seconds. */

@@ -8,4 +8,4 @@ export { createHistoryService, type HistoryService } from './history.js';
 export { createRatingService, type RatingService } from './ratings.js';
 export { createQoeMetrics } from './qoe-metrics.js';
 export { registerEngagementRoutes } from './routes.js';
-export { resumePoint, reachesView, viewThresholdSec } from './view-rule.js';
+export { resumePoint, reachesView, viewThresholdSec, isCompleted, RESUME_MAX_FRACTION } from './view-rule.js';

@@ -49,6 +49,10 @@ export function createPipelineWorker(deps: PipelineWorkerDeps) {
         if (removed.length) log.info({ dir, removed: removed.length }, 'removed scratch files left by stopped workers');
       }
       await deps.queue.work<TranscodeJobData>(TRANSCODE_QUEUE, { concurrency: deps.concurrency }, job.handle);
+      // Busy slots over all slots: near 1 across the fleet means the queue decides the wait.
+      deps.metrics.gauge('kinema_worker_slots', 'Transcode jobs this worker runs at once (WORKER_CONCURRENCY)', () => deps.concurrency);
+      deps.metrics.gauge('kinema_worker_busy_slots', 'Transcode jobs running in this worker', job.busySlots);
+      deps.metrics.gauge('kinema_worker_busy_ratio', 'Busy transcode slots over all slots in this worker', () => job.busySlots() / deps.concurrency);
       every('stalled-job reaper', reap, Math.max(1000, (deps.stallAfterSec * 1000) / 4));
       every('media sweep', sweep, deps.sweepEveryMs ?? 60_000);
     },

@@ -42,6 +42,24 @@ export interface TranscodeJobDeps {
 
 const WORKER_ID = `${hostname()}:${process.pid}`;
 
+/** Runs `fn` and reports how many seconds it took (the encode, without download and upload). */
+async function timed<T>(report: (sec: number) => void, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    report((performance.now() - t0) / 1000);
+  }
+}
+
+/** Encode speed of a published ladder: the figure that sizes a worker fleet (docs/CAPACITY.md). */
+function recordEncodeSpeed(metrics: Metrics, encodeSec: number, mediaSec: number): void {
+  if (!(mediaSec > 0)) return;
+  metrics.encodeSeconds.inc(encodeSec);
+  metrics.encodedMediaSeconds.inc(mediaSec);
+  metrics.encodeSecondsPerMediaSecond.observe(encodeSec / mediaSec);
+}
+
 /** Why an attempt stopped before publishing, when it was not a failure of the encode itself. */
 class AttemptStopped extends Error {
   constructor(readonly why: 'lease-lost' | 'shutdown') {
@@ -126,20 +144,21 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
     const scratch = await makeScratchDir(deps.workDir, videoId);
     let published = false;
     try {
+      let encodeSec = 0;
       const out = await deps.store.withLocalFile(originalKey(videoId), (path) =>
-        transcodeFile(path, join(scratch, 'out'), {
-          maxDurationSec: deps.maxDurationSec,
-          maxEncodeGigapixels: deps.maxEncodeGigapixels,
-          signal: abort.signal,
-          log,
-          // Encoding is most of the work; uploading the ladder is the last few percent.
-          onProgress: (pct: number) => beat.set(pct * 0.95),
-          // The encode stops itself at its limit; the queue's lease must outlast it.
-          onPlanned: (source, plan) => {
-            const leaseSec = encodeTimeLimitSec(source, plan) + TRANSFER_MARGIN_SEC;
-            deps.queue.extendLease(TRANSCODE_QUEUE, job.id, leaseSec).catch((err: unknown) => log.warn({ err, videoId }, 'could not extend the job lease'));
-          },
-        }),
+        timed((sec) => (encodeSec = sec), () => transcodeFile(path, join(scratch, 'out'), {
+            maxDurationSec: deps.maxDurationSec,
+            maxEncodeGigapixels: deps.maxEncodeGigapixels,
+            signal: abort.signal,
+            log,
+            // Encoding is most of the work; uploading the ladder is the last few percent.
+            onProgress: (pct: number) => beat.set(pct * 0.95),
+            // The encode stops itself at its limit; the queue's lease must outlast it.
+            onPlanned: (source, plan) => {
+              const leaseSec = encodeTimeLimitSec(source, plan) + TRANSFER_MARGIN_SEC;
+              deps.queue.extendLease(TRANSCODE_QUEUE, job.id, leaseSec).catch((err: unknown) => log.warn({ err, videoId }, 'could not extend the job lease'));
+            },
+        })),
       );
       if (abort.signal.aborted) throw abort.signal.reason;
       // An encode is the expensive part: an outage after it (the store or the database restarting)
@@ -152,6 +171,7 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
       // After the commit nothing may throw into the queue: a retry would find the video ready.
       deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'ready' });
       deps.metrics.jobDuration.observe({ queue: TRANSCODE_QUEUE }, (Date.now() - started) / 1000);
+      recordEncodeSpeed(deps.metrics, encodeSec, out.durationSec);
       log.info({ videoId, version, rungs: out.renditions.map((r) => r.label), seconds: (Date.now() - started) / 1000 }, 'video ready');
     } catch (caught) {
       const err = abort.signal.aborted && !(caught instanceof AttemptStopped) ? abort.signal.reason : caught;
@@ -206,6 +226,8 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
 
   return {
     handle,
+    /** Attempts running in this process now (the worker's busy slots). */
+    busySlots: () => running.size,
     /**
      * Lets running attempts finish for up to `graceMs`, then stops them and hands their jobs back
      * to the queue without using up a try. Call after the queue stopped handing out new jobs.

@@ -45,6 +45,8 @@ export interface VideosTable {
   originalStoredAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** migrations/004: fencing token of the transcode attempt that holds the video. */
   leaseToken: ColumnType<string | null, string | null | undefined, string | null>;
+  /** migrations/014: when the original moved to the cold tier (NULL: hot). */
+  originalColdAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   viewCount: Generated<number>;
   /** migrations/007: likes shown on the video; dislikes feed ranking only. bigint: read back as a string. */
   likeCount: ColumnType<number, never, never>;

@@ -64,3 +64,21 @@ export function assertSafeKey(key: string): void {
     throw new Error(`Unsafe object key: ${JSON.stringify(key)}`);
   }
 }
+
+/** Where an object's bytes live: the regular tier, or the cheaper one for data read rarely. */
+export type StorageTier = 'hot' | 'cold';
+
+/**
+ * A store with a cold tier (S3: a cheaper storage class such as GLACIER_IR; local disk: COLD_DIR,
+ * on another volume). Every read of the port keeps working on a cold object, at the cold tier's
+ * price and speed; a new put of the key makes it hot again.
+ */
+export interface ColdTierStore extends ObjectStore {
+  /** Where cold objects go, for logs (`S3 storage class GLACIER_IR`, `COLD_DIR /mnt/cold`). */
+  readonly coldTierName: string;
+  /** Moves `key` to the cold tier. 'missing' when there is no such object; idempotent. */
+  moveToColdTier(key: string): Promise<'moved' | 'already-cold' | 'missing'>;
+  tierOf(key: string): Promise<StorageTier | null>;
+}
+
+export const hasColdTier = (store: ObjectStore): store is ColdTierStore => typeof (store as Partial<ColdTierStore>).moveToColdTier === 'function';

@@ -4,7 +4,7 @@ import type { Video } from '../types.js';
 import { detailsFields } from '../upload/details-form.js';
 import { formError } from './form-field.js';
 
-/** Edit title, description and visibility in a modal; resolves with the saved video or null. */
+/** Edit title, description, tags and visibility in a modal; resolves with the saved video or null. */
 export function editVideoDialog(video: Video): Promise<Video | null> {
   return new Promise((resolve) => {
     const fields = detailsFields(video, `edit-${video.id}`);
@@ -17,7 +17,8 @@ export function editVideoDialog(video: Video): Promise<Video | null> {
     cancel.addEventListener('click', () => dialog.close());
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
-      error.show(null);
+      error.show(fields.problem());
+      if (fields.problem()) return;
       save.disabled = true;
       try {
         saved = await api.updateVideo(video.id, fields.read());

@@ -24,3 +24,28 @@ export async function requireSignedIn(outlet: HTMLElement, title: string, reason
   );
   return null;
 }
+
+/**
+ * For an action that needs an account (subscribe): a small modal saying why, with Log in and
+ * Create account links that come back to this page afterwards.
+ */
+export function signInDialog(title: string, reason: string): void {
+  const next = encodeURIComponent(currentPath());
+  const close = h('button', { type: 'button', class: 'btn btn-ghost' }, 'Not now');
+  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'sign-in-title', 'aria-describedby': 'sign-in-body', 'data-testid': 'sign-in-dialog' },
+    h('h2', { id: 'sign-in-title', class: 'dialog-title' }, title),
+    h('p', { id: 'sign-in-body' }, reason),
+    h('div', { class: 'dialog-actions' },
+      close,
+      h('a', { href: `/signup?next=${next}`, class: 'btn btn-secondary' }, 'Create an account'),
+      h('a', { href: `/login?next=${next}`, class: 'btn btn-primary' }, 'Log in'),
+    ),
+  );
+  close.addEventListener('click', () => dialog.close());
+  // Following a link closes it too (the router handles the link itself).
+  dialog.addEventListener('click', (e) => (e.target as Element).closest('a') && dialog.close());
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.appendChild(dialog);
+  dialog.showModal();
+  dialog.querySelector<HTMLElement>('.btn-primary')?.focus();
+}

@@ -1,6 +1,8 @@
 import { h } from '../dom.js';
 import { describeDuration, formatAge, formatDuration, formatViews } from '../format.js';
 import type { Video } from '../types.js';
+import { channelLink } from './channel-link.js';
+import { highlighted } from '../search/highlight.js';
 
 /**
  * The red line along the bottom of a poster: how far the viewer got. Its width is set through
@@ -16,6 +18,8 @@ export function watchedLine(positionSec: number, durationSec: number | null): HT
 export interface CardExtras {
   /** Where the viewer stopped: drawn as a line on the poster, and a "Resume at" caption. */
   resumeAtSec?: number;
+  /** Leave the channel out (on the channel's own page every card would say the same). */
+  hideOwner?: boolean;
 }
 
 /** One grid tile: poster with its duration, title, channel, views and age; links to the watch page. */
@@ -36,7 +40,7 @@ export function videoCard(video: Video, extras: CardExtras = {}): HTMLElement {
       h('h3', { class: 'card-title' }, video.title),
     ),
     h('p', { class: 'card-meta' },
-      h('span', { class: 'card-owner' }, video.owner.username),
+      !extras.hideOwner && channelLink(video.owner.username, { class: 'card-owner' }),
       extras.resumeAtSec !== undefined
         ? h('span', { class: 'card-resume' }, `Resume at ${formatDuration(extras.resumeAtSec)}`)
         : h('span', {}, `${formatViews(video.viewCount)} · ${formatAge(video.createdAt)}`),
@@ -45,8 +49,20 @@ export function videoCard(video: Video, extras: CardExtras = {}): HTMLElement {
 }
 
 /** A responsive grid of cards. */
-export function videoGrid(videos: Video[], label: string): HTMLElement {
-  return h('ul', { class: 'video-grid', 'aria-label': label }, videos.map((v) => videoCard(v)));
+export function videoGrid(videos: Video[], label: string, extras: CardExtras = {}): HTMLElement {
+  return h('ul', { class: 'video-grid', 'aria-label': label }, videos.map((v) => videoCard(v, extras)));
+}
+
+/** A poster for rows (search results, history): the image, or the title's first letter. */
+export function rowPoster(video: Video, width: number, height: number): HTMLElement {
+  return video.posterUrl
+    ? h('img', { src: video.posterUrl, alt: '', loading: 'lazy', width, height })
+    : h('div', { class: 'row-thumb-empty', 'aria-hidden': 'true' }, video.title.slice(0, 1).toUpperCase());
+}
+
+/** The title with the words of a search marked (no marks when `query` is empty). */
+export function titleText(video: Video, query = ''): (string | HTMLElement)[] {
+  return query ? highlighted(video.title, query) : [video.title];
 }
 
 /** Grey placeholders shown while a list loads, so the layout does not jump. */

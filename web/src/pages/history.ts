@@ -4,6 +4,7 @@ import { messagePanel } from '../components/message-panel.js';
 import { requireSignedIn } from '../components/sign-in-required.js';
 import { showToast } from '../components/toast.js';
 import { watchedLine } from '../components/video-card.js';
+import { channelLink } from '../components/channel-link.js';
 import { h, icon, replaceChildren } from '../dom.js';
 import { formatAge, formatDuration } from '../format.js';
 import { setTitle } from '../navigation.js';
@@ -90,7 +91,7 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
       ),
       h('div', { class: 'row-main' },
         h('h2', { class: 'row-title' }, h('a', { href: `/watch/${video.id}` }, video.title)),
-        h('p', { class: 'row-meta muted' }, `${video.owner.username} · ${where}`),
+        h('p', { class: 'row-meta muted' }, channelLink(video.owner.username), ` · ${where}`),
         h('p', { class: 'row-meta muted' }, h('time', { datetime: item.watchedAt }, `Watched ${formatAge(item.watchedAt)}`)),
       ),
       h('div', { class: 'row-actions' }, remove),

@@ -89,7 +89,8 @@ export async function render({ outlet, signal, query }: PageContext): Promise<vo
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const details = fields.read();
-      error.show(null);
+      error.show(fields.problem());
+      if (fields.problem()) return;
       submit.disabled = true;
       submit.textContent = 'Starting…';
       try {

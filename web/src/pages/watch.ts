@@ -14,6 +14,9 @@ import { upNext } from '../components/up-next.js';
 import { renderNotFound } from './not-found.js';
 import { loadSession } from '../session.js';
 import { ratingButtons } from '../components/rating-buttons.js';
+import { channelLink } from '../components/channel-link.js';
+import { subscribeButton } from '../components/subscribe-button.js';
+import { tagSearchPath } from '../upload/tags.js';
 
 const PROCESSING_POLL_MS = 2000;
 /** Video ids are 11 base64url characters (src/platform/ids.ts). */
@@ -39,9 +42,10 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
   const title = h('h1', { class: 'watch-title' });
   const meta = h('p', { class: 'watch-meta' });
   const description = h('div', { class: 'watch-description' });
+  const tags = h('ul', { class: 'tag-list', 'aria-label': 'Tags', hidden: true });
   const aside = h('aside', { class: 'watch-aside', 'aria-label': 'More videos' });
   outlet.append(h('div', { class: 'watch', 'data-page': 'watch' },
-    h('div', { class: 'watch-main' }, slot, h('div', { class: 'watch-info' }, title, meta, description)),
+    h('div', { class: 'watch-main' }, slot, h('div', { class: 'watch-info' }, title, meta, tags, description)),
     aside,
   ));
 
@@ -139,19 +143,34 @@ export async function render({ params, query, outlet, signal }: PageContext): Pr
   function showDetails(video: Video | null): void {
     if (!video || signal.aborted) return;
     if (!title.textContent) showInfo(video.title, video.description);
+    const subscription = h('span', { class: 'watch-subscribe' });
     replaceChildren(meta,
-      h('span', { class: 'watch-owner' }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, video.owner.username.slice(0, 1).toUpperCase()), video.owner.username),
+      h('span', { class: 'watch-owner' }, channelLink(video.owner.username, { avatar: true, class: 'watch-channel' }), subscription),
       // Views and "published … ago" mean something once the video plays; before that, when it was created.
       h('span', {}, video.status === 'ready' ? `${formatViews(video.viewCount)} · ${formatAge(video.processedAt ?? video.createdAt)}` : `Created ${formatAge(video.createdAt)}`),
       video.visibility !== 'public' && h('span', { class: `badge badge-visibility badge-${video.visibility}` }, video.visibility === 'private' ? 'Private' : 'Unlisted'),
       video.status === 'ready' && h('span', { class: 'watch-actions' }, ratingButtons(video)),
     );
+    replaceChildren(tags, video.tags.map((tag) => h('li', {}, h('a', { href: tagSearchPath(tag), class: 'tag' }, `#${tag}`))));
+    tags.hidden = video.tags.length === 0;
+    void showSubscription(video, subscription);
     // The creator gets a way to the video's figures from where they look at it.
     void isViewersOwn().then((isOwn) => {
       if (!isOwn || signal.aborted || video.status !== 'ready') return;
       const actions = meta.querySelector('.watch-actions');
       actions?.prepend(h('a', { href: `/me/analytics/${video.id}`, class: 'btn btn-secondary btn-small', 'data-testid': 'video-analytics-link' }, icon('chart'), 'Analytics'));
     });
+  }
+
+  /** Subscribe beside the channel name, with its subscriber count; not on one's own videos. */
+  async function showSubscription(video: Video, slot: HTMLElement): Promise<void> {
+    if (await isViewersOwn()) return;
+    const page = await api.channel(video.owner.username, { limit: 1 }, signal).catch(() => null);
+    if (!page || signal.aborted) return;
+    const count = h('span', { class: 'muted subscriber-count' });
+    const paintCount = (n: number) => (count.textContent = n === 1 ? '1 subscriber' : `${n.toLocaleString('en')} subscribers`);
+    paintCount(page.channel.subscriberCount);
+    replaceChildren(slot, count, subscribeButton({ username: video.owner.username, subscribed: page.channel.subscribed, onChange: (s) => paintCount(s.subscriberCount) }));
   }
 
   await load();
