@@ -1,6 +1,7 @@
 // Delivery: the play API (manifest URLs, recommended starting rung, signed URLs for private
 // videos) and the embedded origin that streams media/ from the object store with cache headers,
-// byte ranges and CORS. See docs/DELIVERY.md for the URL and token layout edges rely on.
+// byte ranges and CORS; and the cache tiers in front of it (nginx edge/shield configs, takedown
+// purges, pre-warming). See docs/DELIVERY.md for the URL and token layout edges rely on.
 export {
   createDeliveryService, versionCacheKey, DEFAULT_TOKEN_TTL_SEC, IMMUTABLE_CACHE_CONTROL,
   type DeliveryService, type DeliveryDeps, type PlayResult, type ReadyPlayback, type MediaGrant,
