@@ -25,7 +25,7 @@ import { createCatalogService, createLifecycle, createVersionRetention, register
 import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
 import { createPipelineWorker, queueTranscodeWith, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
 import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
-import { createDeliveryService, registerOriginRoutes, registerPlayRoutes, registerWatchPage } from './modules/delivery/index.js';
+import { createDeliveryService, createMediaWithdrawal, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
 import { createAnalyticsFigures, createEventRecorder, createRollup, ensurePartitions, registerAnalyticsRoutes, ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS } from './modules/analytics/index.js';
 import {
   createBeaconIntake, createBeaconLimits, createEngagementBatchHook, createHistoryService, createQoeMetrics, createRatingService, registerEngagementRoutes,
@@ -90,6 +90,7 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
       const q = await createPgBossQueue({ sql: database.sql, log, outage: outages.database });
       await q.define(TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS);
       await q.define(ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS);
+      await q.define(EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS);
       await q.define(LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS);
       await q.define(RANKING_QUEUE, RANKING_QUEUE_SETTINGS);
       // Today's and the next days' event partitions exist before the first beacon is written.
@@ -247,7 +248,8 @@ async function listenForMetrics(metrics: Metrics, listen: { host: string; port: 
 function buildServices(p: Platform) {
   const identity = createIdentityService({ db: p.database.db, cache: p.cache, policy: p.config, cacheSessions: isCacheShared(p.config) });
   const quotas = createQuotaService({ db: p.database.db, limits: p.config.quotas, maxUploadBytes: p.config.maxUploadBytes });
-  const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log, admitVideo: quotas.admitVideo });
+  const withdrawMedia = createMediaWithdrawal({ queue: p.queue, store: p.store, tiers: p.config.edgePurgeUrls });
+  const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log, admitVideo: quotas.admitVideo, withdrawMedia });
   const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
   const ingest = createIngestService({
     catalog, lifecycle, queueTranscode: queueTranscodeWith(p.queue), store: p.store, log: p.log, metrics: p.metrics,
@@ -319,6 +321,8 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     await platform.queue.work(ROLLUP_QUEUE, { concurrency: 1 }, async () => void (await services.rollup.run()));
     const requestRollup = () => platform.queue.send(ROLLUP_QUEUE, {}, { singletonKey: `rollup-${Math.floor(Date.now() / 60_000)}` });
     sweep('analytics rollup request', requestRollup, 60_000);
+    // Takedowns at the cache tiers: polled every 0.5 s, so media leaves them within seconds.
+    await platform.queue.work<EdgePurgeJob>(EDGE_PURGE_QUEUE, { concurrency: 2, pollIntervalSec: 0.5 }, (job) => purgeFromTiers(config.edgePurgeUrls, job.data.paths, log));
     if (config.lifecycle.coldAfterDays !== undefined) {
       // The storage lifecycle: asked for every hour, one job a day whoever asks (singleton key).
       const lifecycle = createStorageLifecycle({ db: platform.database.db, store: platform.store, log, coldAfterDays: config.lifecycle.coldAfterDays });

@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
 import { SETTING_NAMES } from './setting-names.js';
-import { EXIT_OK, EXIT_USAGE, parseCommandArgs, UsageError } from './platform/cli-args.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseCommandArgs, UsageError } from './platform/cli-args.js';
 import { packageRoot } from './platform/paths.js';
 import type { Roles } from './app.js';
 
@@ -19,7 +20,8 @@ Commands:
   worker                transcode workers
   migrate               apply database migrations and exit
   transcode IN --out D  validate and transcode a file to an HLS ladder in D, offline
-  edge-config           print an nginx edge-cache config for the origins
+  edge-config           print an nginx config for an edge or shield cache tier
+  edge-prewarm          load the trending videos' first 30 s into the shields and edges
   lifecycle             move originals older than COLD_AFTER_DAYS to the cold tier, once
   users create          create an account (e.g. the first admin) from the command line
 
@@ -48,17 +50,53 @@ const COMMANDS: Record<string, { roles?: Roles; help: string }> = {
   worker: { roles: { api: false, worker: true }, help: roleHelp('worker', 'Runs transcode workers (needs ffmpeg and ffprobe on PATH).') },
   migrate: { help: roleHelp('migrate', 'Applies the database migrations and exits.') },
   'edge-config': {
-    help: `Usage: kinema edge-config [--origin HOST:PORT ...] [--listen PORT] [--cache-dir DIR] [--max-size SIZE]
-                          [--verify-tokens [--token-script PATH]]
+    help: `Usage: kinema edge-config [--role edge|shield] [--origin HOST:PORT ...] [--listen [HOST:]PORT] [flags]
 
-Prints an nginx configuration for an edge cache in front of the api nodes (docs/DEPLOY.md).
+Prints an nginx configuration for one cache tier (docs/DEPLOY.md, "Media and edges"). An edge sits
+near viewers in front of the shields; a shield sits near the api nodes in front of them, so N
+edges cost the origin one fetch per object.
 
-  --origin HOST:PORT    an api node; repeat for several (default 127.0.0.1:8080)
-  --listen PORT         the port nginx listens on (default 8081)
-  --cache-dir DIR       where nginx keeps cached media (default /var/cache/kinema-edge)
-  --max-size SIZE       cache size limit in nginx units, e.g. 500m, 50g (default 50g)
-  --verify-tokens       check private-media tokens at the edge (needs the nginx njs module)
-  --token-script PATH   the njs script for that (default deploy/nginx/kinema-token.js here)
+  --role edge|shield        which tier (default edge)
+  --origin HOST:PORT        the next tier: shields for an edge, api nodes for a shield; repeat
+                            for several (default 127.0.0.1:8080)
+  --backup-origin HOST:PORT used only while every --origin is down (e.g. another region's shield)
+  --listen [HOST:]PORT      where nginx listens (default 8081; e.g. 127.0.0.1:9000, [::1]:9000)
+  --cache-dir DIR           where nginx keeps cached media (default /var/cache/kinema-edge)
+  --max-size SIZE           disk bound of the cache, nginx units, e.g. 500m, 50g (default 50g)
+  --keys-zone SIZE          shared memory for cache keys, ~8,000 objects per 1m (default 64m)
+  --user USER[:GROUP]       who nginx's workers run as when started by root (default nobody; the
+                            group defaults to the user's own group on this machine)
+  --run-dir DIR             pid, logs and temp files here (several tiers on one host)
+  --max-upstream-conns N    connections to each upstream server at most (default 256)
+  --api-rate N              edge: API requests per second per client address (default 20, 0 off)
+  --trust-proxy CIDR        edge: a load balancer in front whose X-Forwarded-For to believe; repeat
+  --purge-from CIDR         addresses allowed to purge (the api nodes; default 127.0.0.1, ::1); repeat
+  --lock-timeout SEC        how long a request waits for another fetching the same object (default 10)
+  --min-uses N              store an object at its Nth request (proxy_cache_min_uses; default 1,
+                            see README "CDN" for when 2 helps)
+  --verify-tokens           check private-media tokens at this tier (needs the nginx njs module)
+  --token-script PATH       the njs script for that (default deploy/nginx/kinema-token.js here)
+  --skip-dir-check          do not check that nginx's workers can write --cache-dir (a config for
+                            another machine)
+  -h, --help
+
+Before printing, the command checks that nginx's workers (--user, or nobody when nginx starts as
+root) can write --cache-dir on this machine: otherwise every request would be a silent MISS.`,
+  },
+  'edge-prewarm': {
+    help: `Usage: kinema edge-prewarm --api URL --tier URL [--tier URL ...] [--budget SIZE] [--videos N]
+
+Fetches, through each tier in order (list the shields first), the trending videos' master
+playlist, lowest two rungs' playlists and init segments and their first 30 s of segments, so the
+first viewers of a trend start from a warm cache. Run it off-peak or on a trend spike (cron or a
+systemd timer, docs/DEPLOY.md). The list is GET /api/v1/trending, or the most-viewed public videos
+where that is missing. Prints what it warmed as JSON.
+
+  --api URL             an api node, e.g. http://api1:8080
+  --tier URL            a shield or edge, e.g. http://shield-eu:8081; repeat, shields first
+  --budget SIZE         bytes fetched per run at most, e.g. 500m, 2g (default 1g)
+  --videos N            videos from the top of the list (default 50)
+  --first-sec N         seconds of each rung to load (default 30)
   -h, --help`,
   },
   users: {
@@ -168,44 +206,127 @@ async function migrate(settings: Record<string, string>): Promise<number> {
 
 async function edgeConfig(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('edge-config', argv, {
+    role: { type: 'string' },
     origin: { type: 'string', multiple: true },
+    'backup-origin': { type: 'string', multiple: true },
     listen: { type: 'string' },
     'cache-dir': { type: 'string' },
     'max-size': { type: 'string' },
+    'keys-zone': { type: 'string' },
+    user: { type: 'string' },
+    'run-dir': { type: 'string' },
+    'max-upstream-conns': { type: 'string' },
+    'api-rate': { type: 'string' },
+    'trust-proxy': { type: 'string', multiple: true },
+    'purge-from': { type: 'string', multiple: true },
+    'lock-timeout': { type: 'string' },
+    'min-uses': { type: 'string' },
     'verify-tokens': { type: 'boolean' },
     'token-script': { type: 'string' },
+    'skip-dir-check': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(`${COMMANDS['edge-config']!.help}\n`);
     return EXIT_OK;
   }
+  const usage = (problem: string) => new UsageError('edge-config', problem);
+  const role = values.role ?? 'edge';
+  if (role !== 'edge' && role !== 'shield') throw usage(`--role "${role}" is not edge or shield`);
   // The values go into nginx.conf verbatim: refuse anything that could end a directive there.
+  const hostPort = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
   const origins = values.origin ?? ['127.0.0.1:8080'];
-  const badOrigin = origins.find((o) => !/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/.test(o));
-  if (badOrigin !== undefined) throw new UsageError('edge-config', `--origin "${badOrigin}" is not HOST:PORT (e.g. api1:8080)`);
-  const listenPort = Number(values.listen ?? 8081);
-  if (!Number.isInteger(listenPort) || listenPort < 1 || listenPort > 65535) {
-    throw new UsageError('edge-config', `--listen "${values.listen}" is not a port number from 1 to 65535`);
-  }
+  const backupOrigins = values['backup-origin'] ?? [];
+  const badOrigin = [...origins, ...backupOrigins].find((o) => !hostPort.test(o));
+  if (badOrigin !== undefined) throw usage(`--origin "${badOrigin}" is not HOST:PORT (e.g. api1:8080)`);
+  const { renderEdgeConfig, parseListen, cacheDirProblem } = await import('./modules/delivery/index.js');
+  const listen = values.listen ?? '8081';
+  if (!parseListen(listen)) throw usage(`--listen "${listen}" is not PORT or HOST:PORT with a port from 1 to 65535`);
+  const size = /^\d+[kKmMgG]?$/;
   const maxCacheSize = values['max-size'] ?? '50g';
-  if (!/^\d+[kKmMgG]?$/.test(maxCacheSize)) throw new UsageError('edge-config', `--max-size "${maxCacheSize}" is not an nginx size (e.g. 500m, 50g)`);
-  const paths = { '--cache-dir': values['cache-dir'], '--token-script': values['token-script'] };
+  if (!size.test(maxCacheSize)) throw usage(`--max-size "${maxCacheSize}" is not an nginx size (e.g. 500m, 50g)`);
+  const keysZoneSize = values['keys-zone'] ?? '64m';
+  if (!size.test(keysZoneSize)) throw usage(`--keys-zone "${keysZoneSize}" is not an nginx size (e.g. 64m)`);
+  const paths = { '--cache-dir': values['cache-dir'], '--token-script': values['token-script'], '--run-dir': values['run-dir'] };
   for (const [flag, path] of Object.entries(paths)) {
-    if (path !== undefined && !/^[^\s;{}'"\\]+$/.test(path)) throw new UsageError('edge-config', `${flag} "${path}" must be a path without spaces, quotes, braces or semicolons`);
+    if (path !== undefined && !/^[^\s;{}'"\\$#]+$/.test(path)) throw usage(`${flag} "${path}" must be a path without spaces, quotes, braces, $, # or semicolons`);
   }
-  if (values['token-script'] !== undefined && !values['verify-tokens']) {
-    throw new UsageError('edge-config', '--token-script only applies with --verify-tokens');
+  const userMatch = values.user === undefined ? undefined : /^([a-z_][a-z0-9_-]{0,31})(?::([a-z_][a-z0-9_-]{0,31}))?$/.exec(values.user);
+  if (values.user !== undefined && !userMatch) throw usage(`--user "${values.user}" is not USER or USER:GROUP`);
+  const userName = userMatch?.[1];
+  // nginx takes the group named like the user when none is given; Debian's nobody is in nogroup.
+  const group = userMatch?.[2] ?? (userName ? spawnSync('id', ['-gn', userName], { encoding: 'utf8' }).stdout?.trim() || undefined : undefined);
+  const count = (flag: string, raw: string | undefined, min: number, fallback: number) => {
+    const n = Number(raw ?? fallback);
+    if (!Number.isInteger(n) || n < min || n > 1_000_000) throw usage(`${flag} "${raw}" is not a whole number from ${min}`);
+    return n;
+  };
+  const maxUpstreamConns = count('--max-upstream-conns', values['max-upstream-conns'], 1, 256);
+  const apiRatePerSec = count('--api-rate', values['api-rate'], 0, 20);
+  const lockTimeoutSec = count('--lock-timeout', values['lock-timeout'], 1, 10);
+  const minUses = count('--min-uses', values['min-uses'], 1, 1);
+  const cidr = /^([0-9.]+|[0-9A-Fa-f:]+)(\/\d{1,3})?$/;
+  const badCidr = [...(values['trust-proxy'] ?? []), ...(values['purge-from'] ?? [])].find((a) => !cidr.test(a) || !a.includes(a.includes(':') ? ':' : '.'));
+  if (badCidr !== undefined) throw usage(`"${badCidr}" is not an IP address or CIDR (e.g. 10.0.0.0/8)`);
+  if (values['token-script'] !== undefined && !values['verify-tokens']) throw usage('--token-script only applies with --verify-tokens');
+  const cacheDir = values['cache-dir'] ?? '/var/cache/kinema-edge';
+  if (!values['skip-dir-check']) {
+    const problem = cacheDirProblem(cacheDir, userName);
+    if (problem) {
+      process.stderr.write(`kinema edge-config: ${problem}. (--skip-dir-check for a config meant for another machine.)\n`);
+      return EXIT_FAILED;
+    }
   }
-  const { renderEdgeConfig } = await import('./modules/delivery/index.js');
   process.stdout.write(
     renderEdgeConfig({
+      role,
       origins,
-      listenPort,
-      cacheDir: values['cache-dir'] ?? '/var/cache/kinema-edge',
+      backupOrigins,
+      listen,
+      cacheDir,
       maxCacheSize,
+      keysZoneSize,
+      user: userName ? `${userName}${group ? ` ${group}` : ''}` : undefined,
+      runDir: values['run-dir'],
+      maxUpstreamConns,
+      apiRatePerSec,
+      trustedProxies: values['trust-proxy'],
+      purgeFrom: values['purge-from'],
+      lockTimeout: `${lockTimeoutSec}s`,
+      minUses,
       tokenScript: values['verify-tokens'] ? (values['token-script'] ?? join(packageRoot, 'deploy', 'nginx', 'kinema-token.js')) : undefined,
     }),
   );
+  return EXIT_OK;
+}
+
+async function edgePrewarm(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('edge-prewarm', argv, {
+    api: { type: 'string' },
+    tier: { type: 'string', multiple: true },
+    budget: { type: 'string' },
+    videos: { type: 'string' },
+    'first-sec': { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(`${COMMANDS['edge-prewarm']!.help}\n`);
+    return EXIT_OK;
+  }
+  const usage = (problem: string) => new UsageError('edge-prewarm', problem);
+  const isHttp = (u: string) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol);
+  if (!values.api || !isHttp(values.api)) throw usage('give the api node as --api http://HOST:PORT');
+  const tiers = values.tier ?? [];
+  if (tiers.length === 0 || !tiers.every(isHttp)) throw usage('give each shield and edge as --tier http://HOST:PORT');
+  const size = /^(\d+)([kKmMgG]?)$/.exec(values.budget ?? '1g');
+  if (!size) throw usage(`--budget "${values.budget}" is not a size (e.g. 500m, 2g)`);
+  const budgetBytes = Number(size[1]) * 1024 ** ' kmg'.indexOf((size[2] || ' ').toLowerCase());
+  const videos = Number(values.videos ?? 50);
+  const firstSec = Number(values['first-sec'] ?? 30);
+  if (!Number.isInteger(videos) || videos < 1 || videos > 1000) throw usage(`--videos "${values.videos}" is not a number from 1 to 1000`);
+  if (!Number.isFinite(firstSec) || firstSec <= 0 || firstSec > 600) throw usage(`--first-sec "${values['first-sec']}" is not a number of seconds up to 600`);
+  const { prewarmTiers } = await import('./modules/delivery/index.js');
+  const strip = (u: string) => u.replace(/\/+$/, '');
+  const report = await prewarmTiers({ apiBase: strip(values.api), tiers: tiers.map(strip), budgetBytes, videos, firstSec });
+  process.stdout.write(`${JSON.stringify(report)}\n`);
   return EXIT_OK;
 }
 
@@ -328,6 +449,7 @@ async function main(args: string[]): Promise<number | undefined> {
     return runTranscodeCommand(rest);
   }
   if (command === 'edge-config') return edgeConfig(rest);
+  if (command === 'edge-prewarm') return edgePrewarm(rest);
   if (command === 'users') return users(rest);
   if (command === 'lifecycle') return lifecycle(rest);
   const known = COMMANDS[command];

@@ -57,6 +57,11 @@ export interface Config {
    * Believing it from anyone would let a client pick its own address and dodge per-address limits.
    */
   trustProxy: string[];
+  /**
+   * Every cache tier a takedown must be purged from (EDGE_PURGE_URLS, comma-separated base URLs:
+   * shields first, then edges). Empty: no tiers, nothing to purge.
+   */
+  edgePurgeUrls: string[];
   /** `open`: anyone may create an account; `closed`: only operators, with `kinema users create`. */
   signup: 'open' | 'closed';
   /** Accounts one client address may create per hour (0: no limit). */
@@ -165,6 +170,13 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
     throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+/** A comma-separated list of http(s) base URLs. */
+function urlList(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((entry, i) => url({ [`${name}[${i}]`]: entry.trim() }, `${name}[${i}]`, ['http:', 'https:'])!);
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
@@ -314,6 +326,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     mediaSigningSecret: secret,
     logLevel,
     trustProxy: trustProxy(merged),
+    edgePurgeUrls: urlList(merged, 'EDGE_PURGE_URLS'),
     signup: signup(merged),
     signupsPerAddressPerHour: int(merged, 'SIGNUPS_PER_ADDRESS_PER_HOUR', 5, 0),
     loginAttemptsPerAddress: int(merged, 'LOGIN_ATTEMPTS_PER_ADDRESS', 30, 1),

@@ -29,7 +29,7 @@ function kinemaAsync(args: string[]): Promise<{ status: number | null; stdout: s
 }
 
 const lines = (text: string) => text.trimEnd().split('\n');
-const COMMANDS = ['start', 'api', 'worker', 'migrate', 'transcode', 'edge-config'];
+const COMMANDS = ['start', 'api', 'worker', 'migrate', 'transcode', 'edge-config', 'edge-prewarm'];
 
 test('a bad setting stops start-up with one line naming the variable', async () => {
   const r = kinema(['start'], { DATA_DIR: await tempDir('kinema-cli-'), PORT: 'eighty' });
@@ -94,7 +94,7 @@ test('bad usage exits 2 with one line saying what to do', () => {
     [['--port', '9000', 'start'], 'kinema: unknown flag --port (flags go after the command: kinema start --port 9000). Run "kinema --help" to see the commands.'],
     [['start', '--port'], 'kinema start: --port needs a value. Run "kinema start --help" for usage.'],
     [['migrate', 'now'], 'kinema migrate: unexpected argument "now". Run "kinema migrate --help" for usage.'],
-    [['edge-config', '--listen', 'eighty'], 'kinema edge-config: --listen "eighty" is not a port number from 1 to 65535. Run "kinema edge-config --help" for usage.'],
+    [['edge-config', '--listen', 'eighty'], 'kinema edge-config: --listen "eighty" is not PORT or HOST:PORT with a port from 1 to 65535. Run "kinema edge-config --help" for usage.'],
     [['edge-config', '--origin', 'api1:8080;evil'], 'kinema edge-config: --origin "api1:8080;evil" is not HOST:PORT (e.g. api1:8080). Run "kinema edge-config --help" for usage.'],
     [['edge-config', '--token-script', '/x.js'], 'kinema edge-config: --token-script only applies with --verify-tokens. Run "kinema edge-config --help" for usage.'],
     [['transcode', '--out', 'x'], 'kinema transcode: give the video to transcode (kinema transcode INPUT --out DIR). Run "kinema transcode --help" for usage.'],

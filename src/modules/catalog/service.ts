@@ -75,10 +75,16 @@ const normaliseTags = (tags: string[] | undefined) => [...new Set((tags ?? []).m
 export type AdmitVideo = (trx: Db, principal: RequestPrincipal, videoId: string) => Promise<void>;
 
 /**
+ * Takes a video's media off the cache tiers (delivery's edge purge), queued inside `trx`: called
+ * when a video is made private or deleted, before its media objects are removed.
+ */
+export type WithdrawMedia = (videoId: string, trx: Db) => Promise<void>;
+
+/**
  * The video catalog: metadata, visibility and ownership. Reads go through the cache port.
  * @example const catalog = createCatalogService({ db, cache, store, log });
  */
-export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; store: ObjectStore; log: Logger; admitVideo?: AdmitVideo }) {
+export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; store: ObjectStore; log: Logger; admitVideo?: AdmitVideo; withdrawMedia?: WithdrawMedia }) {
   const q = catalogQueries(deps.db);
   const rq = catalogQueries(deps.readDb ?? deps.db);
   const lastKnown = createLastKnown<VideoRecord>({ max: 5_000, maxAgeMs: LAST_KNOWN_MAX_AGE_MS });
@@ -145,12 +151,17 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
     },
 
     async update(videoId: string, principal: RequestPrincipal, patch: Partial<NewVideo>): Promise<VideoRecord> {
-      await getOwned(videoId, principal);
-      await q.updateVideo(videoId, {
-        ...(patch.title !== undefined ? { title: patch.title.trim() } : {}),
-        ...(patch.description !== undefined ? { description: patch.description } : {}),
-        ...(patch.tags !== undefined ? { tags: normaliseTags(patch.tags) } : {}),
-        ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
+      const before = await getOwned(videoId, principal);
+      // Public and unlisted media sit in the cache tiers; made private, they must leave them.
+      const withdraw = patch.visibility === 'private' && before.visibility !== 'private' && deps.withdrawMedia;
+      await deps.db.transaction().execute(async (trx) => {
+        await catalogQueries(trx).updateVideo(videoId, {
+          ...(patch.title !== undefined ? { title: patch.title.trim() } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.tags !== undefined ? { tags: normaliseTags(patch.tags) } : {}),
+          ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
+        });
+        if (withdraw) await withdraw(videoId, trx);
       });
       await invalidate(videoId);
       return (await load(videoId))!;
@@ -161,8 +172,11 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
      * A crash between the two leaves unreferenced objects, never a video without its media.
      */
     async remove(videoId: string, principal: RequestPrincipal): Promise<void> {
-      await getOwned(videoId, principal);
-      await q.deleteVideo(videoId);
+      const before = await getOwned(videoId, principal);
+      await deps.db.transaction().execute(async (trx) => {
+        await catalogQueries(trx).deleteVideo(videoId);
+        if (before.visibility !== 'private' && deps.withdrawMedia) await deps.withdrawMedia(videoId, trx);
+      });
       await invalidate(videoId);
       await Promise.all([deps.store.deletePrefix(originalsPrefix(videoId)), deps.store.deletePrefix(mediaPrefix(videoId))]);
       deps.log.info({ videoId }, 'video deleted');
