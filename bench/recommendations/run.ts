@@ -22,6 +22,7 @@ import { openDatabase } from '../../src/platform/db/index.js';
 import { createCache } from '../../src/platform/cache/index.js';
 import { createLogger } from '../../src/platform/log.js';
 import { createRankingJob, createRankingService } from '../../src/modules/discovery/index.js';
+import { WEIGHTS } from '../../src/modules/discovery/related.js';
 import { createTestDatabase } from '../../test/support/databases.js';
 import { generateWatchLog, type LogWatch } from './watch-log.js';
 
@@ -32,6 +33,8 @@ const { values } = parseArgs({
     channels: { type: 'string', default: '200' },
     seed: { type: 'string', default: '11' },
     engine: { type: 'string', default: 'pglite' },
+    // Also rank with co-visitation alone and with content alone (the blend's weights zeroed).
+    ablation: { type: 'boolean', default: false },
   },
 });
 const K = 10;
@@ -134,6 +137,17 @@ console.log('|---|---:|---:|---:|');
 console.log(row('Kinema (GET /recommendations)', totals.kinema));
 console.log(row('popularity (most watched, unseen)', totals.popularity));
 console.log(row('PeerTube (shares a tag with the last watch, newest first)', totals.peertube));
+if (values.ablation) {
+  for (const [name, zero] of [['co-visitation only', 'content'], ['content only', 'covisit']] as const) {
+    const saved = WEIGHTS[zero];
+    WEIGHTS[zero] = 0;
+    const alone = createRankingService({ db, cache: createCache({ kind: 'memory', maxEntries: 100_000 }) });
+    const t = { hr: 0, ndcg: 0 };
+    for (const [viewer, target] of heldOut) score(t, (await alone.recommend(viewer, K)).map((v) => v.videoId), target);
+    console.log(row(`Kinema, ${name}`, t));
+    WEIGHTS[zero] = saved;
+  }
+}
 console.log(`load ${(loadedMs / 1000).toFixed(1)} s; ranking job ${(jobMs / 1000).toFixed(1)} s; recommendations ${(recMs / n).toFixed(1)} ms per viewer `
   + `(first call, related lists filling the cache), ${(warmMs / again.length).toFixed(1)} ms per viewer with related lists cached`);
 await handle.close();

@@ -30,7 +30,7 @@ export const RELATED_SIZE = 100;
  * neighbours, and orders those with equal co-visitation. A faint popularity prior breaks ties.
  * Weights set by hand, not fitted; bench/recommendations measures what they give (README).
  */
-export const WEIGHTS = { covisit: 1, content: 0.25, tags: 0.6, title: 0.3, channel: 0.1, popularity: 0.002 };
+export const WEIGHTS: Record<'covisit' | 'content' | 'tags' | 'title' | 'channel' | 'popularity', number> = { covisit: 1, content: 0.25, tags: 0.6, title: 0.3, channel: 0.1, popularity: 0.002 };
 
 /** Short words and the commonest English ones say nothing about what a video is about. */
 const STOP = new Set(['the', 'and', 'for', 'with', 'from', 'this', 'that', 'how', 'what', 'your', 'you', 'are', 'was', 'our', 'its', 'into', 'over', 'part']);
