@@ -1,0 +1,103 @@
+/**
+ * What bench/http and bench/origin share: child servers that announce themselves with one JSON
+ * line, an autocannon run with the server's peak RSS sampled beside it, and table formatting.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+export interface Child<T> {
+  info: T;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns `node [nodeArgs] script args` and waits for the first JSON line it prints on stdout. */
+export async function spawnJsonChild<T>(script: string, args: string[] = [], nodeArgs: string[] = [], timeoutMs = 600_000): Promise<Child<T>> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const lines = createInterface({ input: child.stdout! });
+  const info = await new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} printed nothing in ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as T);
+    });
+  });
+  return {
+    info,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Resident memory of a process in MB (Linux), or NaN when it is gone. */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN; // the process ended: nothing to sample
+  }
+}
+
+export interface LoadResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Megabytes per second of response bodies and headers. */
+  mbPerSec: number;
+  peakRssMb: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  durationSec: number;
+  headers?: Record<string, string>;
+  /** The server process whose RSS is sampled during the run. */
+  pid?: number;
+  pipelining?: number;
+}
+
+/** One autocannon run; 304s and 206s count as successes (2xx/3xx). */
+export async function load(opts: LoadOptions): Promise<LoadResult> {
+  let peak = 0;
+  const sampler = opts.pid ? setInterval(() => (peak = Math.max(peak, rssMb(opts.pid!) || 0)), 250) : undefined;
+  try {
+    const r = await autocannon({ url: opts.url, connections: opts.connections, duration: opts.durationSec, headers: opts.headers, pipelining: opts.pipelining ?? 1 });
+    return {
+      rps: r.requests.average,
+      p50Ms: r.latency.p50,
+      p99Ms: r.latency.p99,
+      mbPerSec: r.throughput.average / 1024 / 1024,
+      peakRssMb: peak,
+      non2xx: r.non2xx - (r['3xx'] ?? 0),
+      errors: r.errors + r.timeouts,
+    };
+  } finally {
+    if (sampler) clearInterval(sampler);
+  }
+}
+
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** A Markdown table. */
+export function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** "lo–hi" of several runs' figures (one figure when they agree). */
+export function range(xs: number[], digits = 0): string {
+  const lo = fmt(Math.min(...xs), digits);
+  const hi = fmt(Math.max(...xs), digits);
+  return lo === hi ? lo : `${lo}–${hi}`;
+}
