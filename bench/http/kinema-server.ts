@@ -9,6 +9,9 @@
  * event loop (and so `--cpu-prof` profiles only the server).
  */
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signUp, startTestApp } from '../../test/support/app.js';
 import { createVideo, publishLadder } from '../../test/support/delivery.js';
@@ -52,7 +55,22 @@ console.log(JSON.stringify({
   ],
 }));
 
+// --profile: the load generator sends SIGUSR2 once seeding and warm-up are over, so the profile
+// holds the load alone; it is written when the process is told to stop.
+const profileDir = process.env.BENCH_PROFILE_DIR;
+const session = profileDir ? new Session() : undefined;
+if (session) {
+  session.connect();
+  process.once('SIGUSR2', () => session.post('Profiler.enable', () => session.post('Profiler.start')));
+}
+async function writeProfile() {
+  if (!session) return;
+  const profile = await new Promise<unknown>((resolve, reject) => session.post('Profiler.stop', (err, r) => (err ? reject(err) : resolve(r.profile))));
+  await writeFile(join(profileDir!, `kinema-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+}
+
 const stop = async () => {
+  await writeProfile().catch((err: unknown) => console.error('profile not written:', err));
   await app.close();
   process.exit(0);
 };

@@ -13,9 +13,9 @@ export interface Child<T> {
   stop(): Promise<void>;
 }
 
-/** Spawns `node [nodeArgs] script args` and waits for the first JSON line it prints on stdout. */
-export async function spawnJsonChild<T>(script: string, args: string[] = [], nodeArgs: string[] = [], timeoutMs = 600_000): Promise<Child<T>> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+/** Spawns `node script args` (TypeScript through tsx) and waits for the first JSON line it prints on stdout. */
+export async function spawnJsonChild<T>(script: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 600_000): Promise<Child<T>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const lines = createInterface({ input: child.stdout! });
   const info = await new Promise<T>((resolve, reject) => {
@@ -86,6 +86,21 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
   } finally {
     if (sampler) clearInterval(sampler);
   }
+}
+
+/** Slices of one measurement as one: mean throughput, median p50, worst p99, peak RSS, summed failures. */
+export function combine(slices: LoadResult[]): LoadResult {
+  const sorted = (f: (r: LoadResult) => number) => slices.map(f).sort((a, b) => a - b);
+  const mean = (f: (r: LoadResult) => number) => slices.reduce((a, r) => a + f(r), 0) / slices.length;
+  return {
+    rps: mean((r) => r.rps),
+    p50Ms: sorted((r) => r.p50Ms)[Math.floor(slices.length / 2)]!,
+    p99Ms: Math.max(...slices.map((r) => r.p99Ms)),
+    mbPerSec: mean((r) => r.mbPerSec),
+    peakRssMb: Math.max(...slices.map((r) => r.peakRssMb)),
+    non2xx: slices.reduce((a, r) => a + r.non2xx, 0),
+    errors: slices.reduce((a, r) => a + r.errors, 0),
+  };
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

@@ -2,18 +2,20 @@
  * The hot HTTP paths beside a bare Fastify hello-world, in the same run: `/play` (anonymous and
  * signed in, on a cache hit), the public listing, a channel listing, search, the watch page's
  * HTML and `/health`. Each target is loaded right after the baseline (autocannon, loopback, one
- * api process), so the ratio holds when other work on the machine moves the absolute figures.
+ * api process), in alternating slices, so the ratio holds when other work on the machine moves
+ * the absolute figures.
  *
  *   npx tsx bench/http/run.ts [--connections 50] [--duration 5] [--runs 2]
  *       [--engine pglite|postgres] [--redis redis://127.0.0.1:6379] [--profile DIR] [--only NAME]
  *
  * --engine postgres uses a fresh database on the local PostgreSQL; --redis the shared cache (a key
- * prefix of its own). --profile writes the api process's V8 CPU profile (node --cpu-prof) into DIR.
+ * prefix of its own). --profile writes the api process's V8 CPU profile of the load (not the seeding) into DIR;
+ * summarise it with bench/http/profile-summary.ts.
  * Slow on purpose: (2 × duration + 1 s) per target per run, plus ~30 s to seed 30 videos.
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { fmt, load, range, spawnJsonChild, table, type LoadResult } from './load.js';
+import { combine, fmt, load, range, spawnJsonChild, table, type LoadResult } from './load.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,12 +35,27 @@ const runs = Number(values.runs);
 interface Target { name: string; path: string; headers?: Record<string, string> }
 interface KinemaInfo { url: string; pid: number; engine: string; cache: string; beaconStatus: number; targets: Target[] }
 
+/**
+ * The machine is shared: its load moves within seconds. Baseline and target alternate in slices
+ * (bare, kinema, bare, kinema, …) so both see the same weather, and the ratio compares like with like.
+ */
+const SLICES = 3;
+async function alternate(bareRun: () => Promise<LoadResult>, kinemaRun: () => Promise<LoadResult>) {
+  const bares: LoadResult[] = [];
+  const kinemas: LoadResult[] = [];
+  for (let i = 0; i < SLICES; i++) {
+    bares.push(await bareRun());
+    kinemas.push(await kinemaRun());
+  }
+  return { bare: combine(bares), kinema: combine(kinemas) };
+}
+
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const bare = await spawnJsonChild<{ url: string; pid: number }>(here('./bare-server.ts'));
 const kinema = await spawnJsonChild<KinemaInfo>(
   here('./kinema-server.ts'),
   ['--engine', values.engine, ...(values.redis ? ['--redis', values.redis] : [])],
-  values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [],
+  values.profile ? { BENCH_PROFILE_DIR: values.profile } : {},
 );
 const targets = kinema.info.targets.filter((t) => !values.only || t.name.includes(values.only));
 const results = new Map<string, { bare: LoadResult; kinema: LoadResult }[]>();
@@ -50,8 +67,11 @@ try {
       const url = `${kinema.info.url}${t.path}`;
       // Warm-up: fills the caches (the figures are for cache hits) and the JIT.
       await load({ url, connections: 10, durationSec: 1, headers: t.headers });
-      const b = await load({ url: `${bare.info.url}/`, connections, durationSec, pid: bare.info.pid });
-      const k = await load({ url, connections, durationSec, headers: t.headers, pid: kinema.info.pid });
+      if (values.profile && run === 1 && t === targets[0]) kinema.process.kill('SIGUSR2');
+      const { bare: b, kinema: k } = await alternate(
+        () => load({ url: `${bare.info.url}/`, connections, durationSec: durationSec / SLICES, pid: bare.info.pid }),
+        () => load({ url, connections, durationSec: durationSec / SLICES, headers: t.headers, pid: kinema.info.pid }),
+      );
       if (k.non2xx || k.errors) console.warn(`  ${t.name}: ${k.non2xx} non-2xx answers, ${k.errors} errors`);
       results.set(t.name, [...(results.get(t.name) ?? []), { bare: b, kinema: k }]);
       console.log(`run ${run} ${t.name}: ${fmt(k.rps)} req/s (bare ${fmt(b.rps)}) = ${(k.rps / b.rps).toFixed(2)}×, p50 ${k.p50Ms} ms, p99 ${k.p99Ms} ms, RSS ${fmt(k.peakRssMb)} MB`);
