@@ -5,7 +5,7 @@
 import { createLocalStore, type LocalObjectStore, type LocalStoreOptions } from './local.js';
 import { createS3Store, type S3ObjectStore, type S3StoreOptions } from './s3.js';
 
-export type { ByteRange, ObjectInfo, ObjectStore } from './port.js';
+export type { ByteRange, ObjectInfo, ObjectStore, OpenObject } from './port.js';
 export { assertSafeKey } from './port.js';
 export { assertSafePrefix } from './keys.js';
 export { contentTypeFor } from './content-type.js';
