@@ -49,6 +49,8 @@ export function rssMb(pid: number): number {
 
 export interface LoadResult {
   rps: number;
+  /** The server's CPU time (user + system) per answered request, when its pids were given. */
+  cpuUsPerReq: number;
   p50Ms: number;
   p99Ms: number;
   /** Megabytes per second of response bodies and headers. */
@@ -65,6 +67,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** The server process whose RSS is sampled during the run. */
   pid?: number;
+  /** Processes whose CPU time is charged to the run (default: `pid`). */
+  cpuPids?: () => number[];
   pipelining?: number;
 }
 
@@ -72,10 +76,14 @@ export interface LoadOptions {
 export async function load(opts: LoadOptions): Promise<LoadResult> {
   let peak = 0;
   const sampler = opts.pid ? setInterval(() => (peak = Math.max(peak, rssMb(opts.pid!) || 0)), 250) : undefined;
+  const pids = opts.cpuPids?.() ?? (opts.pid ? [opts.pid] : []);
+  const cpuBefore = cpuUs(pids);
   try {
     const r = await autocannon({ url: opts.url, connections: opts.connections, duration: opts.durationSec, headers: opts.headers, pipelining: opts.pipelining ?? 1 });
+    const answered = r.requests.total || 1;
     return {
       rps: r.requests.average,
+      cpuUsPerReq: (cpuUs(pids) - cpuBefore) / answered,
       p50Ms: r.latency.p50,
       p99Ms: r.latency.p99,
       mbPerSec: r.throughput.average / 1024 / 1024,
@@ -88,12 +96,31 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
   }
 }
 
+const TICK_US = 1e6 / 100; // USER_HZ on Linux
+
+/**
+ * CPU time (user + system) the processes have used, in µs (Linux /proc). On a shared machine a
+ * server's CPU per request is steadier than its req/s, and it is what the server itself costs
+ * when the load generator, not the server, is what saturates.
+ */
+export function cpuUs(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) * TICK_US;
+    } catch {
+      return sum; // the process ended: nothing more to add
+    }
+  }, 0);
+}
+
 /** Slices of one measurement as one: mean throughput, median p50, worst p99, peak RSS, summed failures. */
 export function combine(slices: LoadResult[]): LoadResult {
   const sorted = (f: (r: LoadResult) => number) => slices.map(f).sort((a, b) => a - b);
   const mean = (f: (r: LoadResult) => number) => slices.reduce((a, r) => a + f(r), 0) / slices.length;
   return {
     rps: mean((r) => r.rps),
+    cpuUsPerReq: mean((r) => r.cpuUsPerReq),
     p50Ms: sorted((r) => r.p50Ms)[Math.floor(slices.length / 2)]!,
     p99Ms: Math.max(...slices.map((r) => r.p99Ms)),
     mbPerSec: mean((r) => r.mbPerSec),

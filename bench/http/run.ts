@@ -74,7 +74,7 @@ try {
       );
       if (k.non2xx || k.errors) console.warn(`  ${t.name}: ${k.non2xx} non-2xx answers, ${k.errors} errors`);
       results.set(t.name, [...(results.get(t.name) ?? []), { bare: b, kinema: k }]);
-      console.log(`run ${run} ${t.name}: ${fmt(k.rps)} req/s (bare ${fmt(b.rps)}) = ${(k.rps / b.rps).toFixed(2)}×, p50 ${k.p50Ms} ms, p99 ${k.p99Ms} ms, RSS ${fmt(k.peakRssMb)} MB`);
+      console.log(`run ${run} ${t.name}: ${fmt(k.rps)} req/s (bare ${fmt(b.rps)}) = ${(k.rps / b.rps).toFixed(2)}×, CPU ${fmt(k.cpuUsPerReq)} µs/req (bare ${fmt(b.cpuUsPerReq)}), p50 ${k.p50Ms} ms, p99 ${k.p99Ms} ms, RSS ${fmt(k.peakRssMb)} MB`);
     }
   }
 } finally {
@@ -89,10 +89,13 @@ const rows = targets.map((t) => {
     range(rs.map((r) => r.kinema.rps)),
     range(rs.map((r) => r.bare.rps)),
     `${range(rs.map((r) => r.kinema.rps / r.bare.rps), 2)}×`,
+    range(rs.map((r) => r.kinema.cpuUsPerReq)),
+    range(rs.map((r) => r.bare.cpuUsPerReq)),
+    `${range(rs.map((r) => r.bare.cpuUsPerReq / r.kinema.cpuUsPerReq), 2)}×`,
     range(rs.map((r) => r.kinema.p50Ms)),
     range(rs.map((r) => r.kinema.p99Ms)),
     range(rs.map((r) => r.kinema.peakRssMb)),
   ];
 });
 console.log(`\n${kinema.info.engine} + ${kinema.info.cache} cache, ${connections} connections, ${runs} run(s) of ${durationSec} s (ranges over runs)\n`);
-console.log(table(['target', 'req/s', 'bare Fastify req/s', 'ratio', 'p50 ms', 'p99 ms', 'RSS MB'], rows));
+console.log(table(['target', 'req/s', 'bare Fastify req/s', 'ratio', 'CPU µs/req', 'bare CPU µs/req', 'per-CPU ratio', 'p50 ms', 'p99 ms', 'RSS MB'], rows));

@@ -10,7 +10,6 @@
  * video (the origin checks the video and version on every request, as in production).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -73,30 +72,14 @@ const targets = [
   { name: 'Range: middle half', headers: { range: `bytes=${mid}-${mid * 3 - 1}` } },
   { name: 'Range: first byte', headers: { range: 'bytes=0-0' } },
 ];
-type Measured = LoadResult & { cpuUsPerReq: number };
-const results = new Map<string, { nginx: Measured; origin: Measured }[]>();
+const results = new Map<string, { nginx: LoadResult; origin: LoadResult }[]>();
 
 /**
  * The load generator (autocannon parses every body in JavaScript) saturates before either server
  * on large bodies, so req/s alone would compare the client with itself: each server's CPU time per
  * answered request is the figure that says what a request costs it.
  */
-const TICK_US = 1e6 / 100; // USER_HZ
-const cpuUs = (pids: number[]) => pids.reduce((sum, pid) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return sum + (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime + stime
-  } catch {
-    return sum; // gone: nothing to add
-  }
-}, 0);
 const nginxPids = () => [nginx.pid!, ...execFileSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number)];
-async function withCpu(pids: number[], run: () => Promise<LoadResult>): Promise<LoadResult & { cpuUs: number; requests: number }> {
-  const before = cpuUs(pids);
-  const r = await run();
-  return { ...r, cpuUs: cpuUs(pids) - before, requests: r.rps * (durationSec / SLICES) };
-}
-const cpuPerReq = (xs: { cpuUs: number; requests: number }[]) => xs.reduce((a, x) => a + x.cpuUs, 0) / Math.max(1, xs.reduce((a, x) => a + x.requests, 0));
 try {
   // Both must answer the same way before they are compared.
   for (const t of targets) {
@@ -108,14 +91,14 @@ try {
   for (let run = 1; run <= runs; run++) {
     for (const t of targets) {
       await load({ url: `${origin.info.url}${origin.info.segmentPath}`, connections: 10, durationSec: 1, headers: t.headers });
-      const ns: (LoadResult & { cpuUs: number; requests: number })[] = [];
-      const os: (LoadResult & { cpuUs: number; requests: number })[] = [];
+      const ns: LoadResult[] = [];
+      const os: LoadResult[] = [];
       for (let i = 0; i < SLICES; i++) {
-        ns.push(await withCpu(nginxPids(), () => load({ url: `${nginxUrl}${origin.info.segmentPath}`, connections, durationSec: durationSec / SLICES, headers: t.headers, pid: nginx.pid })));
-        os.push(await withCpu([origin.info.pid], () => load({ url: `${origin.info.url}${origin.info.segmentPath}`, connections, durationSec: durationSec / SLICES, headers: t.headers, pid: origin.info.pid })));
+        ns.push(await load({ url: `${nginxUrl}${origin.info.segmentPath}`, connections, durationSec: durationSec / SLICES, headers: t.headers, pid: nginx.pid, cpuPids: nginxPids }));
+        os.push(await load({ url: `${origin.info.url}${origin.info.segmentPath}`, connections, durationSec: durationSec / SLICES, headers: t.headers, pid: origin.info.pid }));
       }
-      const n = { ...combine(ns), cpuUsPerReq: cpuPerReq(ns) };
-      const o = { ...combine(os), cpuUsPerReq: cpuPerReq(os) };
+      const n = combine(ns);
+      const o = combine(os);
       if (o.non2xx || o.errors) console.warn(`  ${t.name}: ${o.non2xx} non-2xx answers, ${o.errors} errors`);
       results.set(t.name, [...(results.get(t.name) ?? []), { nginx: n, origin: o }]);
       console.log(`run ${run} ${t.name}: origin ${fmt(o.rps)} req/s ${fmt(o.mbPerSec)} MB/s ${fmt(o.cpuUsPerReq)} µs CPU/req, nginx ${fmt(n.rps)} req/s ${fmt(n.mbPerSec)} MB/s ${fmt(n.cpuUsPerReq)} µs CPU/req = ${(o.rps / n.rps).toFixed(2)}×, p99 ${o.p99Ms} ms (nginx ${n.p99Ms})`);
