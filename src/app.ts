@@ -212,8 +212,8 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   registerOriginRoutes(app, services.delivery, p.store);
   // Discovery lists videos in the catalog's own shape, for the viewer asking.
   const discoveryVideoJson = createVideoJson({ uploadUrl, posterUrlFor: services.delivery.posterUrlFor });
-  registerSearchRoutes(app, createSearchService({ db: p.database.readDb, cache: p.cache }), discoveryVideoJson);
-  registerChannelRoutes(app, createChannelService({ db: p.database.db, readDb: p.database.readDb, catalog: services.catalog }), discoveryVideoJson);
+  registerSearchRoutes(app, createSearchService({ db: p.database.readDb, cache: p.cache }), discoveryVideoJson, services.catalog.listings);
+  registerChannelRoutes(app, createChannelService({ db: p.database.db, readDb: p.database.readDb, catalog: services.catalog }), discoveryVideoJson, services.catalog.listings);
   registerRankingRoutes(app, createRankingService({ db: p.database.readDb, cache: p.cache }), services.catalog, discoveryVideoJson);
   // A check that answers also ends an outage its dependency was in (logged once, with its length).
   const watched = (o: Outages[keyof Outages], check: () => Promise<unknown>) => async () => {

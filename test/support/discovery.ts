@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { videoCacheKey } from '../../src/modules/catalog/index.js';
+import { replyGenerationKey } from '../../src/platform/http/reply-cache.js';
 import type { TestApp } from './app.js';
 
 export interface SeedVideo {
@@ -29,7 +30,8 @@ export async function seedVideo(app: TestApp, token: string, v: SeedVideo): Prom
       view_count = ${v.viewCount ?? 0}, processed_at = CASE WHEN ${status} = 'ready' THEN now() END,
       created_at = date_trunc('milliseconds', now() - make_interval(secs => ${(v.ageDays ?? 0) * 86400}::float8))
     WHERE video_id = ${id}`.execute(app.platform.database.db);
-  await app.platform.cache.del(videoCacheKey(id));
+  // Behind the catalog's back: drop what it would have dropped (the row, the cached lists).
+  await app.platform.cache.del(videoCacheKey(id), replyGenerationKey('listings'));
   return id;
 }
 

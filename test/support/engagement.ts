@@ -1,3 +1,4 @@
+import { replyGenerationKey } from '../../src/platform/http/reply-cache.js';
 import { randomBytes } from 'node:crypto';
 import { videoCacheKey } from '../../src/modules/catalog/index.js';
 import type { TestApp } from './app.js';
@@ -21,7 +22,7 @@ export async function beacon(app: TestApp, videoId: string, body: Record<string,
 /** Gives a video another duration (the view and resume rules read it), as a longer upload would have. */
 export async function setDuration(app: TestApp, videoId: string, durationSec: number) {
   await app.platform.database.db.updateTable('videos').set({ duration: durationSec }).where('videoId', '=', videoId).execute();
-  await app.platform.cache.del(videoCacheKey(videoId));
+  await app.platform.cache.del(videoCacheKey(videoId), replyGenerationKey('listings'));
 }
 
 export async function viewCountInDb(app: TestApp, videoId: string): Promise<number> {

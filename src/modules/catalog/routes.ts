@@ -87,12 +87,17 @@ export function registerCatalogRoutes(app: HttpServer, catalog: CatalogService, 
 
   app.get('/api/v1/videos', {
     schema: { tags: ['videos'], summary: 'Videos, newest or most viewed first; owner=me lists yours in every state', querystring: ListQuery, response: responses({ 200: VideoList }, [400, 401]) },
-  }, async (req) => {
+  }, async (req, reply) => {
     const { limit, cursor, sort, owner } = req.query;
     // `owner` is "me", a user id or a username; one that names nobody lists nothing.
     const ownerId = owner === 'me' ? requireUser(req).userId : owner === undefined ? undefined : await catalog.resolveOwner(owner, req.principal);
     if (ownerId === null) return { items: [], nextCursor: null };
-    const page = await catalog.list({ principal: req.principal, ownerId, sort, limit, cursor });
-    return { items: await Promise.all(page.items.map((v) => toJson(v, req.principal))), nextCursor: page.nextCursor };
+    const build = async () => {
+      const page = await catalog.list({ principal: req.principal, ownerId, sort, limit, cursor });
+      return { items: await Promise.all(page.items.map((v) => toJson(v, req.principal))), nextCursor: page.nextCursor };
+    };
+    // Everyone anonymous gets the same page: one cached body (signed-in callers may see their own
+    // videos' details in it, so theirs is built each time).
+    return req.principal ? build() : catalog.listings.send(req, reply, req.url, build);
   });
 }

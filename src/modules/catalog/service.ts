@@ -1,3 +1,4 @@
+import { createReplyCache } from '../../platform/http/reply-cache.js';
 import { createLastKnown, LAST_KNOWN_MAX_AGE_MS } from '../../platform/cache/last-known.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -20,6 +21,11 @@ export const VIDEO_CACHE_TTL_SEC = 3600;
  */
 export const VIDEO_LEASE_TTL_SEC = 10;
 export const videoCacheKey = (videoId: string) => `video:${videoId}`;
+/**
+ * A cached anonymous list lives at most a minute: writes drop it at once, so this bounds only what
+ * no write announces (e.g. a row changed by hand in SQL).
+ */
+export const LISTING_CACHE_TTL_SEC = 60;
 
 export interface NewVideo {
   title: string;
@@ -88,6 +94,10 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
   const q = catalogQueries(deps.db);
   const rq = catalogQueries(deps.readDb ?? deps.db);
   const lastKnown = createLastKnown<VideoRecord>({ max: 5_000, maxAgeMs: LAST_KNOWN_MAX_AGE_MS });
+  // Anonymous listings, channel pages and searches, served as cached bodies (bench/http: a page
+  // of 20 costs ~20× a /play in SQL and serialisation). Every write to a video drops them all: any
+  // write can move a video in or out of a list, and writes are rare next to reads.
+  const listings = createReplyCache({ cache: deps.cache, family: 'listings', ttlSec: LISTING_CACHE_TTL_SEC });
 
   /**
    * A video row, from the cache or the primary. Cache-aside with a lease (Cache.getOrLease): the
@@ -110,9 +120,9 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
   }
 
   /** Call after a write to the video's row has COMMITTED (see `load` for why the order matters). */
-  const invalidate = (videoId: string) => {
+  const invalidate = async (videoId: string) => {
     lastKnown.forget(videoId);
-    return deps.cache.del(videoCacheKey(videoId));
+    await Promise.all([deps.cache.del(videoCacheKey(videoId)), listings.invalidate()]);
   };
 
   /** A video the caller may see (canView), or a 404 that does not reveal whether a hidden one exists. */
@@ -131,6 +141,8 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
   return {
     load,
     invalidate,
+    /** Cached bodies of anonymous lists of videos (listing, channel pages, search); dropped by `invalidate`. */
+    listings,
     getVisible,
     getOwned,
 

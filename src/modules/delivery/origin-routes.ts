@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { HttpServer } from '../../platform/http/server.js';
-import { contentTypeFor, type ObjectInfo, type ObjectStore } from '../../platform/storage/index.js';
+import { contentTypeFor, type ObjectInfo, type ObjectStore, type OpenObject } from '../../platform/storage/index.js';
 import { ifRangeAllows, isNotModified, resolveRange, type RangeResult } from './http-range.js';
 import { parseMediaPath } from './media-path.js';
-import type { DeliveryService } from './service.js';
+import type { DeliveryService, MediaGrant } from './service.js';
 
 // Players on other origins (embeds, hls.js on a CDN page) read lengths and ranges; nothing here
 // uses cookies, so `*` is safe — the URL itself (a public path, or a signed one) is the grant.
@@ -43,6 +43,27 @@ function planResponse(req: FastifyRequest, reply: FastifyReply, info: ObjectInfo
 }
 
 /**
+ * One open, one fstat and one positioned read into a Buffer, whole file or Range alike (the bytes
+ * of a Range cost what the whole file's do): what the local store allows. Conditionals are decided
+ * on the opened file's own metadata, so they describe the bytes sent.
+ */
+async function serveOpened(req: FastifyRequest, reply: FastifyReply, grant: MediaGrant, opened: OpenObject | null) {
+  if (!opened) throw mediaNotFound();
+  try {
+    setObjectHeaders(reply, opened.info, grant.cacheControl);
+    const plan = planResponse(req, reply, opened.info);
+    if (plan === 'not-modified') return reply.status(304).send();
+    const range = plan.kind === 'partial' ? { start: plan.start, end: plan.end } : undefined;
+    if (range) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${opened.info.sizeBytes}`);
+    reply.header('content-length', range ? range.end - range.start + 1 : opened.info.sizeBytes);
+    if (req.method === 'HEAD') return reply.send();
+    return reply.send(await opened.read(range));
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
  * The embedded origin: `GET|HEAD|OPTIONS /media/*` streamed from the object store with the
  * headers an HLS player and an edge cache need (type, length, validators, ranges, CORS, caching).
  * Access decisions (current version only, tokens for private videos) come from the delivery
@@ -63,6 +84,7 @@ export function registerOriginRoutes(app: HttpServer, delivery: DeliveryService,
       const path = parseMediaPath(req.raw.url ?? '');
       if (!path) throw mediaNotFound();
       const grant = await delivery.authorizeMedia(path);
+      if (store.open) return serveOpened(req, reply, grant, await store.open(grant.key));
       const h = req.headers;
       const isPlainGet = req.method === 'GET' && !h.range && !h['if-none-match'] && !h['if-modified-since'];
       if (isPlainGet) {

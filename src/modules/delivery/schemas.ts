@@ -10,6 +10,14 @@ export const PlayQuery = Type.Object({
 
 // Root-relative (`/media/…`) unless MEDIA_BASE_URL is configured: resolve against the API's address.
 const Url = (description: string) => Type.String({ format: 'uri-reference', description });
+/**
+ * `string | null` as a JSON Schema type list rather than anyOf: fast-json-stringify serialises a
+ * type list directly, but picks an anyOf branch by running Ajv on the value, format check included
+ * (the uri-reference regex, six times per /play: a third of a cache-hit /play's CPU, bench/http).
+ * The same values, the same document for clients (OpenAPI 3.1 allows type lists).
+ */
+const orNull = <T extends 'string' | 'number'>(type: T, opts: { format?: string; description: string }) =>
+  Type.Unsafe<(T extends 'string' ? string : number) | null>({ type: [type, 'null'], ...opts });
 
 export const PlayReady = Type.Object({
   videoId: Type.String(),
@@ -24,12 +32,12 @@ export const PlayReady = Type.Object({
     bandwidth: Type.Integer({ description: 'Peak bit/s (HLS BANDWIDTH), audio included' }),
     url: Url('The rung\'s media playlist'),
   })),
-  audioUrl: Type.Union([Url('The audio rendition\'s media playlist'), Type.Null()]),
-  recommendedRendition: Type.Union([Type.String(), Type.Null()], { description: 'Label of the rung to start on, from client hints' }),
-  posterUrl: Type.Union([Url('Poster image'), Type.Null()]),
-  storyboardUrl: Type.Union([Url('WebVTT storyboard of scrub-bar thumbnails'), Type.Null()]),
-  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When signed URLs stop working; request /play again after it' }),
-  resumeAtSec: Type.Union([Type.Number(), Type.Null()], {
+  audioUrl: orNull('string', { format: 'uri-reference', description: 'The audio rendition\'s media playlist' }),
+  recommendedRendition: orNull('string', { description: 'Label of the rung to start on, from client hints' }),
+  posterUrl: orNull('string', { format: 'uri-reference', description: 'Poster image' }),
+  storyboardUrl: orNull('string', { format: 'uri-reference', description: 'WebVTT storyboard of scrub-bar thumbnails' }),
+  expiresAt: orNull('string', { format: 'date-time', description: 'When signed URLs stop working; request /play again after it' }),
+  resumeAtSec: orNull('number', {
     description: 'Where a signed-in viewer left off, when between 5 % and 90 % of the video (Jellyfin\'s rule); null otherwise: anonymous, history paused, never watched, or past 90 % (counts as watched: start over)',
   }),
 });

@@ -1,4 +1,4 @@
-import { CamelCasePlugin, Kysely } from 'kysely';
+import { CamelCasePlugin, Kysely, type LogEvent } from 'kysely';
 import { openEmbeddedDb, pgliteDialect, runOnPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 import { runMigrations } from './migrate.js';
@@ -30,6 +30,11 @@ export interface DatabaseHandle {
    * handle's other connections; on the embedded engine there is only one process anyway.
    */
   exclusively<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` with the SQL of every statement the modules run (`db` and `readDb`) as it
+   * completes; returns the function that removes it. What tests pin "this path runs no SQL" with.
+   */
+  onQuery(listener: (sql: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,20 @@ export interface DatabaseOptions {
 
 const plugins = [new CamelCasePlugin()];
 
+/** Kysely's `log` hook feeding `onQuery` listeners (none: one empty loop per statement). */
+function queryHook() {
+  const listeners = new Set<(sql: string) => void>();
+  return {
+    log: (event: LogEvent) => {
+      for (const listener of listeners) listener(event.query.sql);
+    },
+    onQuery(listener: (sql: string) => void) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+}
+
 /**
  * Opens the configured engine. Same migrations, same queries on both.
  * @example const h = await openDatabase({ dataDir: './data' }); await h.migrate();
@@ -54,7 +73,8 @@ const plugins = [new CamelCasePlugin()];
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
   if (!opts.url) {
     const embedded = await openEmbeddedDb(opts.dataDir);
-    const db = new Kysely<Database>({ dialect: pgliteDialect(embedded), plugins });
+    const hook = queryHook();
+    const db = new Kysely<Database>({ dialect: pgliteDialect(embedded), plugins, log: hook.log });
     const withSession = <T>(fn: (c: SqlClient) => Promise<T>) =>
       embedded.lock.run(() => fn({ query: (text, params) => runOnPglite(embedded.pg, text, params) }));
     return {
@@ -65,6 +85,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
       withSession,
       migrate: () => withSession((c) => runMigrations(c)),
       exclusively: (fn) => fn(),
+      onQuery: hook.onQuery,
       async close() {
         await db.destroy();
         await embedded.close();
@@ -73,8 +94,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
   }
   const primary = openPostgres(opts.url, { max: opts.poolSize });
   const replica = opts.replicaUrl ? openPostgres(opts.replicaUrl, { max: opts.poolSize, appName: 'kinema-replica' }) : undefined;
-  const db = new Kysely<Database>({ dialect: primary.dialect, plugins });
-  const readDb = replica ? new Kysely<Database>({ dialect: replica.dialect, plugins }) : db;
+  const hook = queryHook();
+  const db = new Kysely<Database>({ dialect: primary.dialect, plugins, log: hook.log });
+  const readDb = replica ? new Kysely<Database>({ dialect: replica.dialect, plugins, log: hook.log }) : db;
   const withSession = async <T>(fn: (c: SqlClient) => Promise<T>) => {
     const conn = await primary.pool.connect();
     try {
@@ -104,6 +126,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
           await c.query(`SELECT pg_advisory_unlock(${STARTUP_LOCK_KEY})`);
         }
       }),
+    onQuery: hook.onQuery,
     async close() {
       // Kysely's destroy ends the pools it wraps.
       await db.destroy();

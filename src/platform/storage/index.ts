@@ -7,7 +7,7 @@ import { createS3Store, type S3ObjectStore, type S3StoreOptions } from './s3.js'
 
 import { createTieredLocalStore } from './local-tiered.js';
 
-export type { ByteRange, ColdTierStore, ObjectInfo, ObjectStore, StorageTier } from './port.js';
+export type { ByteRange, ColdTierStore, ObjectInfo, ObjectStore, OpenObject, StorageTier } from './port.js';
 export { assertSafeKey, hasColdTier } from './port.js';
 export { createTieredLocalStore } from './local-tiered.js';
 export { assertSafePrefix } from './keys.js';

@@ -9,6 +9,19 @@ export interface ObjectInfo {
   etag: string;
 }
 
+/** An object opened by `ObjectStore.open`. */
+export interface OpenObject {
+  info: ObjectInfo;
+  /**
+   * The object's bytes, or the inclusive `range` of them (already checked against the size). Up to
+   * a few MB come back as one Buffer, read with one positioned read and written with one write;
+   * larger ones as a stream. Either way the object is closed once its bytes are handed over.
+   */
+  read(range?: ByteRange): Promise<Buffer | Readable>;
+  /** Closes the object without reading it (a 304, a HEAD); does nothing after `read`. */
+  close(): Promise<void>;
+}
+
 /** An inclusive byte range, as in HTTP `Range: bytes=start-end`. */
 export interface ByteRange {
   start: number;
@@ -29,6 +42,11 @@ export interface ObjectStore {
   get(key: string, range?: ByteRange): Promise<{ info: ObjectInfo; body: Readable } | null>;
   /** Metadata without the body, or null when the key is absent. */
   head(key: string): Promise<ObjectInfo | null>;
+  /**
+   * Opens an object for serving: its metadata, then (after conditionals are decided) its bytes,
+   * both from the same file. Only where that is cheap (local disk); the origin uses it when present.
+   */
+  open?(key: string): Promise<OpenObject | null>;
   /**
    * Copies one object to another key inside the store (server-side where the engine can).
    * Throws OBJECT_NOT_FOUND when `fromKey` is absent.
