@@ -25,6 +25,9 @@ export interface ObjectStoreHarness {
 const BIG_BYTES = 12 * 1024 * 1024;
 
 const text = (s: string) => Readable.from([Buffer.from(s)]);
+async function bytesOf(body: Buffer | Readable): Promise<Buffer> {
+  return Buffer.isBuffer(body) ? body : readSmall(body);
+}
 async function getText(store: ObjectStore, key: string, range?: { start: number; end: number }): Promise<string | null> {
   const got = await store.get(key, range);
   return got ? (await readSmall(got.body)).toString() : null;
@@ -92,6 +95,20 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<O
       assert.equal((await store.head(key))?.etag, first.etag, 'stable while unchanged');
       await store.put(key, text('#EXTM3U\n#A\n'));
       assert.notEqual((await store.head(key))?.etag, first.etag);
+    });
+
+    test('open (where offered) reads the same bytes and ranges as get, and null for an absent key', async (t) => {
+      if (!store.open) return t.skip('this adapter has no open');
+      const key = `${prefix()}opened`;
+      await store.put(key, text('0123456789'));
+      const whole = await store.open(key);
+      assert.ok(whole);
+      assert.equal(whole.info.sizeBytes, 10);
+      assert.equal((await bytesOf(await whole.read())).toString(), '0123456789');
+      const part = await store.open(key);
+      assert.ok(part);
+      assert.equal((await bytesOf(await part.read({ start: 3, end: 5 }))).toString(), '345');
+      assert.equal(await store.open(`${prefix()}absent`), null);
     });
 
     test('returns null for absent keys and deletes them without error', async () => {

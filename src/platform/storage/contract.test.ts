@@ -21,6 +21,11 @@ describeObjectStoreContract('local', async () => {
   return { store, handsRealFile: true, teardown: () => store.close() };
 });
 
+describeObjectStoreContract('local with a cold tier (COLD_DIR)', async () => {
+  const store = createObjectStore({ kind: 'local', rootDir: await tempDir(), coldDir: await tempDir() });
+  return { store, handsRealFile: true, teardown: () => store.close() };
+});
+
 describeObjectStoreContract('s3 (s3rver)', async () => {
   const server = await startS3Server();
   const store = createObjectStore({ kind: 's3', ...server, forcePathStyle: true, log });

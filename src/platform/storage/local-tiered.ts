@@ -29,6 +29,10 @@ export function createTieredLocalStore(hot: LocalObjectStore, cold: LocalObjectS
     async head(key) {
       return (await hot.head(key)) ?? cold.head(key);
     },
+    // The origin's one-read path (media is always hot; an original may be cold).
+    async open(key) {
+      return (await hot.open?.(key)) ?? (await cold.open?.(key)) ?? null;
+    },
     async copy(fromKey, toKey) {
       const from = (await holder(fromKey)) ?? hot;
       await from.withLocalFile(fromKey, (path) => store.putFile(toKey, path));
