@@ -5,17 +5,33 @@
  * `video_play` event, goes through the batched append path, never per request.
  */
 import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { signUp, startTestApp, type TestApp } from './support/app.js';
 import { readyVideo } from './support/delivery.js';
 import { ENGINES } from './support/databases.js';
 import { ensureRedis } from './support/services.js';
 
-/** The SQL of every statement the modules run while `fn` runs. */
+/**
+ * Marks the async context of every HTTP request `app` serves, so a query can be told apart from
+ * the background jobs (ranking, rollups, sweeps) that run in the same process on their own clock.
+ */
+const inRequest = new AsyncLocalStorage<true>();
+function markRequests(app: TestApp): void {
+  const server = app.http!.server;
+  const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  for (const handler of handlers) server.on('request', (req: IncomingMessage, res: ServerResponse) => inRequest.run(true, () => handler.call(server, req, res)));
+}
+
+/** The SQL of every statement run on behalf of a request while `fn` runs. */
 async function statementsDuring(app: TestApp, fn: () => Promise<void>): Promise<string[]> {
   const seen: string[] = [];
-  const stop = app.platform.database.onQuery((sql) => seen.push(sql));
+  const stop = app.platform.database.onQuery((sql) => {
+    if (inRequest.getStore()) seen.push(sql);
+  });
   try {
     await fn();
   } finally {
@@ -41,11 +57,22 @@ for (const engine of ENGINES) {
         // other's invalidations), which would make a hit a matter of timing.
         env: engine === 'postgres' ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `test-hot-${randomBytes(4).toString('hex')}:` } : {},
       });
+      markRequests(app);
       const creator = await signUp(app, 'hot');
       username = creator.username;
       ({ id: videoId } = await readyVideo(app, creator.token, 'public'));
     });
     after(() => app?.close());
+
+    test('what the statement counter sees: the SQL a request runs, and only that', async () => {
+      // A signed-in quota read always goes to the database: the counter must see it, or every
+      // "no SQL" below would pass for the wrong reason.
+      const login = await app.api('POST', '/api/v1/auth/login', { body: { username, password: 'correct horse battery staple' } });
+      const seen = await statementsDuring(app, async () => {
+        assert.equal((await app.api('GET', '/api/v1/me/quota', { token: login.body.token })).status, 200);
+      });
+      assert.ok(seen.some((s) => /select/i.test(s)), `the quota read's statements are seen: ${JSON.stringify(seen)}`);
+    });
 
     test('an anonymous /play answered from the cache reads nothing from the database', async () => {
       const first = await app.api('GET', `/api/v1/videos/${videoId}/play`);
