@@ -84,26 +84,38 @@ export interface MasterVariant {
   width: number;
   height: number;
   frameRate: number;
+  /** GROUP-ID of the audio rendition this variant plays with (none for a silent source). */
+  audioGroup?: string;
 }
 
 export interface MasterAudio {
+  groupId: string;
   playlist: string;
-  bitrateKbps: number;
+}
+
+/** An I-frame playlist: BANDWIDTH and AVERAGE-BANDWIDTH of its I-frames, CODECS video only. */
+export interface MasterIframeVariant {
+  playlist: string;
+  bandwidthBps: number;
+  averageBandwidthBps: number;
+  codecs: string;
+  width: number;
+  height: number;
 }
 
 /**
- * Render the master playlist. Every URI is relative. One audio group (`audio`) that every
- * variant references, or none when the source is silent. Safari starts with the first variant
- * listed (Apple authoring spec), so a mid-ladder rung (the largest ≤ 3 Mbit/s) goes first.
+ * Render the master playlist. Every URI is relative. An audio group per audio rendition (`audio`,
+ * and `audio-cellular` for the cellular variant), each holding one rendition with the same NAME so
+ * players treat them as one track at two bitrates; none when the source is silent. Safari starts
+ * with the first variant listed (Apple authoring spec), so a mid-ladder rung (the largest
+ * ≤ 3 Mbit/s) goes first. I-frame playlists follow the variants.
  */
-export function renderMasterPlaylist(variants: MasterVariant[], audio?: MasterAudio): string {
+export function renderMasterPlaylist(variants: MasterVariant[], audio: MasterAudio[] = [], iframes: MasterIframeVariant[] = []): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS', ''];
-  if (audio) {
-    lines.push(
-      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Default",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${audio.playlist}"`,
-      '',
-    );
+  for (const a of audio) {
+    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${a.groupId}",NAME="Default",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${a.playlist}"`);
   }
+  if (audio.length > 0) lines.push('');
   for (const v of startFirst(variants)) {
     const attrs = [
       `BANDWIDTH=${v.bandwidthBps}`,
@@ -111,9 +123,20 @@ export function renderMasterPlaylist(variants: MasterVariant[], audio?: MasterAu
       `CODECS="${v.codecs}"`,
       `RESOLUTION=${v.width}x${v.height}`,
       `FRAME-RATE=${v.frameRate.toFixed(3)}`,
-      ...(audio ? ['AUDIO="audio"'] : []),
+      ...(v.audioGroup ? [`AUDIO="${v.audioGroup}"`] : []),
     ];
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, v.playlist);
+  }
+  if (iframes.length > 0) lines.push('');
+  for (const f of iframes) {
+    const attrs = [
+      `BANDWIDTH=${f.bandwidthBps}`,
+      `AVERAGE-BANDWIDTH=${f.averageBandwidthBps}`,
+      `CODECS="${f.codecs}"`,
+      `RESOLUTION=${f.width}x${f.height}`,
+      `URI="${f.playlist}"`,
+    ];
+    lines.push(`#EXT-X-I-FRAME-STREAM-INF:${attrs.join(',')}`);
   }
   return lines.join('\n') + '\n';
 }
