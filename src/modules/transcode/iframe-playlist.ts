@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { INIT_SEGMENT } from '../media-layout/index.js';
 import { readFragmentKeyframes } from './fmp4-fragments.js';
-import { parseMediaPlaylist } from './master-playlist.js';
+import { parseMediaPlaylist, peakSegmentBitrate, type SizedSegment } from './master-playlist.js';
 
 /**
  * I-frame playlists (RFC 8216 §4.3.3.6 `EXT-X-I-FRAMES-ONLY`) for trick play and scrubbing, as
@@ -18,7 +18,7 @@ import { parseMediaPlaylist } from './master-playlist.js';
  */
 
 export interface IframePlaylistStats {
-  /** Peak of (I-frame bytes x 8 / its EXTINF duration), bit/s: the I-frame variant's BANDWIDTH. */
+  /** Peak segment bit rate of the I-frames (RFC 8216, as for media playlists): the I-frame variant's BANDWIDTH. */
   peakBps: number;
   /** All I-frame bits over the duration, bit/s: its AVERAGE-BANDWIDTH. */
   averageBps: number;
@@ -36,7 +36,8 @@ export async function writeIframePlaylist(mediaPlaylistPath: string, iframePlayl
   const dir = dirname(mediaPlaylistPath);
   const segments = parseMediaPlaylist(await readFile(mediaPlaylistPath, 'utf8'));
   const entries: string[] = [];
-  let [bits, seconds, peakBps, targetSec] = [0, 0, 0, 1];
+  const sized: SizedSegment[] = [];
+  let targetSec = 1;
   for (const segment of segments) {
     const [fragment] = await readFragmentKeyframes(join(dir, segment.uri));
     if (!fragment) throw new Error(`${segment.uri} has no movie fragment`);
@@ -45,9 +46,7 @@ export async function writeIframePlaylist(mediaPlaylistPath: string, iframePlayl
     if (!fragment.isSync) throw new Error(`${segment.uri} does not start with a keyframe`);
     const length = fragment.firstSampleEnd - fragment.moofOffset;
     entries.push(`#EXTINF:${segment.durationSec.toFixed(6)},`, `#EXT-X-BYTERANGE:${length}@${fragment.moofOffset}`, segment.uri);
-    bits += length * 8;
-    seconds += segment.durationSec;
-    if (segment.durationSec > 0) peakBps = Math.max(peakBps, (length * 8) / segment.durationSec);
+    sized.push({ durationSec: segment.durationSec, sizeBytes: length });
     targetSec = Math.max(targetSec, Math.round(segment.durationSec));
   }
   const text = [
@@ -63,5 +62,7 @@ export async function writeIframePlaylist(mediaPlaylistPath: string, iframePlayl
     '#EXT-X-ENDLIST',
   ].join('\n');
   await writeFile(iframePlaylistPath, text + '\n');
-  return { peakBps: Math.ceil(peakBps), averageBps: seconds > 0 ? Math.ceil(bits / seconds) : 0, count: segments.length };
+  const seconds = sized.reduce((sum, s) => sum + s.durationSec, 0);
+  const bits = sized.reduce((sum, s) => sum + s.sizeBytes * 8, 0);
+  return { peakBps: Math.ceil(peakSegmentBitrate(sized, targetSec)), averageBps: seconds > 0 ? Math.ceil(bits / seconds) : 0, count: sized.length };
 }

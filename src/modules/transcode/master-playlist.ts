@@ -38,19 +38,50 @@ export function parseMediaPlaylist(text: string): MediaSegment[] {
 
 /** Read a media playlist and the sizes of its segments (stat only; segments are never read). */
 export async function measureMediaPlaylist(playlistPath: string): Promise<MediaPlaylistStats> {
-  const segments = parseMediaPlaylist(await readFile(playlistPath, 'utf8'));
+  const text = await readFile(playlistPath, 'utf8');
+  const segments = parseMediaPlaylist(text);
   const dir = dirname(playlistPath);
-  let totalBytes = 0;
-  let durationSec = 0;
-  let peakBps = 0;
-  for (const segment of segments) {
-    const { size } = await stat(join(dir, segment.uri));
-    totalBytes += size;
-    durationSec += segment.durationSec;
-    if (segment.durationSec > 0) peakBps = Math.max(peakBps, (size * 8) / segment.durationSec);
-  }
+  const sized: SizedSegment[] = [];
+  for (const segment of segments) sized.push({ ...segment, sizeBytes: (await stat(join(dir, segment.uri))).size });
+  const totalBytes = sized.reduce((sum, s) => sum + s.sizeBytes, 0);
+  const durationSec = sized.reduce((sum, s) => sum + s.durationSec, 0);
   const averageBps = durationSec > 0 ? (totalBytes * 8) / durationSec : 0;
+  const peakBps = peakSegmentBitrate(sized, targetDurationSec(text, segments));
   return { segments, durationSec, peakBps: Math.ceil(peakBps), averageBps: Math.ceil(averageBps) };
+}
+
+export interface SizedSegment {
+  durationSec: number;
+  sizeBytes: number;
+}
+
+/**
+ * RFC 8216's peak segment bit rate: "the largest bit rate of any contiguous set of segments whose
+ * total duration is between 0.5 and 1.5 times the target duration". Not each segment alone: a
+ * short last segment (the 20 ms of AAC padding after the last whole frame, a 1 s tail of video)
+ * would otherwise set a variant's BANDWIDTH from a few hundred bytes. A playlist shorter than half
+ * the target duration has no such set; its peak is its mean.
+ */
+export function peakSegmentBitrate(segments: SizedSegment[], targetSec: number): number {
+  let peak = 0;
+  for (let first = 0; first < segments.length; first++) {
+    let [bytes, seconds] = [0, 0];
+    for (let last = first; last < segments.length; last++) {
+      bytes += segments[last]?.sizeBytes ?? 0;
+      seconds += segments[last]?.durationSec ?? 0;
+      if (seconds > 1.5 * targetSec) break;
+      if (seconds >= 0.5 * targetSec) peak = Math.max(peak, (bytes * 8) / seconds);
+    }
+  }
+  if (peak > 0) return peak;
+  const seconds = segments.reduce((sum, s) => sum + s.durationSec, 0);
+  return seconds > 0 ? (segments.reduce((sum, s) => sum + s.sizeBytes, 0) * 8) / seconds : 0;
+}
+
+/** `#EXT-X-TARGETDURATION`, or the longest segment rounded up when the tag is missing. */
+function targetDurationSec(text: string, segments: MediaSegment[]): number {
+  const tag = /^#EXT-X-TARGETDURATION:(\d+)/m.exec(text)?.[1];
+  return tag ? Number(tag) : Math.ceil(Math.max(1, ...segments.map((s) => s.durationSec)));
 }
 
 /**
