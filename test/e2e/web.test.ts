@@ -151,7 +151,7 @@ describe('web app in a browser', () => {
     await page.evaluate(() => document.querySelector('video')!.pause());
     await quality.click();
     const items = page.getByRole('menuitemradio');
-    assert.deepEqual(await items.allTextContents(), [`Auto (${playing})`, '360p', '240p']);
+    assert.deepEqual(await items.allTextContents(), [`Auto (${playing})`, '360p', '240p', '144p']);
     const other = playing === '360p' ? '240p' : '360p';
     await page.getByRole('menuitemradio', { name: other }).click();
     await until(async () => (await quality.textContent()) === other, `the button to say ${other}`, UI_TIMEOUT_MS);

@@ -19,7 +19,10 @@ const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
  * File names come from the media layout module.
  */
 export function preloadLinks(p: ReadyPlayback): string[] {
-  const lowest = [...p.renditions].sort((a, b) => a.bandwidth - b.bandwidth)[0];
+  // The web app never starts on the cellular rung (below 240p, its own audio group): see
+  // web/src/boot/fast-start.ts startRendition.
+  const byBandwidth = [...p.renditions].sort((a, b) => a.bandwidth - b.bandwidth);
+  const lowest = byBandwidth.find((r) => Math.min(r.width, r.height) >= 240) ?? byBandwidth[0];
   const rungPlaylists = [lowest?.url, p.audioUrl].filter((u): u is string => !!u);
   // Tokens of signed URLs live in the path, so siblings are a plain file-name swap.
   const sibling = (playlist: string, file: string) => playlist.slice(0, playlist.length - MEDIA_PLAYLIST.length) + file;

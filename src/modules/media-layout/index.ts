@@ -3,7 +3,8 @@
 //
 //   originals/{videoId}/source                      the upload, as received
 //   media/{videoId}/{version}/master.m3u8            master playlist
-//   media/{videoId}/{version}/{rung}/index.m3u8      media playlist per rung (and audio/)
+//   media/{videoId}/{version}/{rung}/index.m3u8      media playlist per rung (and audio/, audio-cellular/)
+//   media/{videoId}/{version}/{rung}/iframes.m3u8    I-frame playlist per rung (byte ranges into its segments)
 //   media/{videoId}/{version}/{rung}/init.mp4        CMAF init segment
 //   media/{videoId}/{version}/{rung}/seg_00001.m4s   CMAF media segments
 //   media/{videoId}/{version}/thumbs/…               poster, storyboard sprite + WebVTT
@@ -37,6 +38,10 @@ export const INIT_SEGMENT = 'init.mp4';
 /** The ffmpeg pattern of media segment names, numbered from 1. */
 export const SEGMENT_PATTERN = 'seg_%05d.m4s';
 export const AUDIO_DIR = 'audio';
+/** The low-rate audio rendition of the cellular variant (its own audio group). */
+export const CELLULAR_AUDIO_DIR = 'audio-cellular';
+/** Per rung: the I-frame playlist (trick play), byte ranges into the rung's own segments. */
+export const IFRAME_PLAYLIST = 'iframes.m3u8';
 export const THUMBS_DIR = 'thumbs';
 export const POSTER_FILE = `${THUMBS_DIR}/poster.jpg`;
 export const STORYBOARD_IMAGE = `${THUMBS_DIR}/storyboard.jpg`;
@@ -47,6 +52,9 @@ export const segmentFile = (n: number) => `seg_${String(n).padStart(5, '0')}.m4s
 
 /** Media playlist of a rung (or of the audio group), relative to the version. */
 export const rungPlaylist = (rung: string) => `${rung}/${MEDIA_PLAYLIST}`;
+
+/** I-frame playlist of a rung, relative to the version. */
+export const rungIframePlaylist = (rung: string) => `${rung}/${IFRAME_PLAYLIST}`;
 
 /** A fresh, sortable, unguessable version name: `v{time base36}{6 hex}`. */
 export function newVersionName(nowMs: number, random: string): string {

@@ -48,22 +48,29 @@ describe('buildTranscodeArgs', () => {
     assert.ok(a.indexOf('-protocol_whitelist') < a.indexOf('-i'), 'input options must precede -i');
   });
 
-  test('one encoder per rung with the same fixed GOP and no scene-cut keyframes', () => {
+  test('one encoder per rung (the cellular one too) with the same fixed GOP and no scene-cut keyframes', () => {
     const a = args();
     const gops = a.flatMap((v, i) => (v === '-g' ? [a[i + 1]] : []));
-    assert.deepEqual(gops, ['60', '60', '60', '60']);
-    assert.equal(a.filter((v) => v === '-sc_threshold').length, 4);
-    assert.equal(a.filter((v) => v === 'libx264').length, 4);
-    assert.equal(a.filter((v) => v === '-map_metadata').length, 7, 'every output drops metadata');
+    assert.deepEqual(gops, ['60', '60', '60', '60', '60']);
+    assert.equal(a.filter((v) => v === '-sc_threshold').length, 5);
+    assert.equal(a.filter((v) => v === 'libx264').length, 5);
+    assert.equal(a.filter((v) => v === '-map_metadata').length, 9, 'every output drops metadata');
   });
 
-  test('capped CRF on every rung: the ladder table ceiling as maxrate, 2x as bufsize, more quality on small rungs', () => {
+  test('two audio renditions from the one decode: 128 kbit/s for the ladder, 48 kbit/s for the cellular variant', () => {
+    const a = args();
+    const rates = a.flatMap((v, i) => (v === '-b:a' ? [a[i + 1]] : []));
+    assert.deepEqual(rates, ['128k', '48k']);
+    assert.ok(a.includes('/out/audio/index.m3u8') && a.includes('/out/audio-cellular/index.m3u8'));
+  });
+
+  test('capped CRF on every rung: the ladder table ceiling as maxrate, 2x as bufsize (1x for cellular), more quality on small rungs', () => {
     const a = args();
     const values = (flag: string) => a.flatMap((v, i) => (v === flag ? [a[i + 1]] : []));
     const crf = DEFAULT_TUNING.crf;
-    assert.deepEqual(values('-crf'), [crf, crf, crf - 1, crf - 2].map(String));
-    assert.deepEqual(values('-maxrate'), ['6000k', '3000k', '1500k', '800k']);
-    assert.deepEqual(values('-bufsize'), ['12000k', '6000k', '3000k', '1600k']);
+    assert.deepEqual(values('-crf'), [crf, crf, crf - 1, crf - 2, crf - 2].map(String));
+    assert.deepEqual(values('-maxrate'), ['6000k', '3000k', '1500k', '800k', '100k']);
+    assert.deepEqual(values('-bufsize'), ['12000k', '6000k', '3000k', '1600k', '100k']);
     assert.equal(rungCrf({ width: 240, height: 426 }, { crf: 1, smallRungCrfSteps: [1, 2] }), 0, 'portrait counts its short side; never below 0');
     assert.equal(rungCrf({ width: 640, height: 360 }, { crf: 24 }), 24, 'no steps unless the tuning names them');
   });
@@ -76,8 +83,8 @@ describe('buildTranscodeArgs', () => {
   });
 
   test('smaller rungs are scaled from a bigger rung, not always from the source', () => {
-    assert.deepEqual(scaleParents(planLadder(source)), [-1, 0, 1, 1]);
-    assert.deepEqual(scaleParents(planLadder({ ...source, width: 1280, height: 720 })), [-1, 0, 0, 2]);
+    assert.deepEqual(scaleParents(planLadder(source)), [-1, 0, 1, 1, 3]);
+    assert.deepEqual(scaleParents(planLadder({ ...source, width: 1280, height: 720 })), [-1, 0, 0, 2, 3]);
   });
 
   test('video and audio stop at the validated duration, so no late timestamp is filled up to', () => {

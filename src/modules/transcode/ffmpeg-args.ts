@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileUrl } from './probe.js';
-import { AUDIO_DIR, INIT_SEGMENT, MEDIA_PLAYLIST, POSTER_FILE, SEGMENT_PATTERN, STORYBOARD_IMAGE } from '../media-layout/index.js';
+import { AUDIO_DIR, CELLULAR_AUDIO_DIR, INIT_SEGMENT, MEDIA_PLAYLIST, POSTER_FILE, SEGMENT_PATTERN, STORYBOARD_IMAGE } from '../media-layout/index.js';
 import { posterFilter, storyboardFilter, type PosterPlan, type StoryboardPlan } from './thumbnails.js';
 import type { LadderPlan, LadderRung, ValidatedSource } from './types.js';
 
@@ -192,14 +192,25 @@ export function rungOutputArgs(rung: LadderRung, index: number, plan: LadderPlan
   ];
 }
 
+/**
+ * The audio renditions: the main one, and the cellular variant's low-rate one when the plan has
+ * it. Both are encoded from the one decode of this pass.
+ */
 export function audioOutputArgs(source: ValidatedSource, plan: LadderPlan, outDir: string): string[] {
+  return [
+    ...audioRenditionArgs(source, plan.audioBitrateKbps, join(outDir, AUDIO_DIR), plan.segmentSec),
+    ...(plan.cellularAudioBitrateKbps ? audioRenditionArgs(source, plan.cellularAudioBitrateKbps, join(outDir, CELLULAR_AUDIO_DIR), plan.segmentSec) : []),
+  ];
+}
+
+function audioRenditionArgs(source: ValidatedSource, bitrateKbps: number, dir: string, segmentSec: number): string[] {
   return [
     '-map', '0:a:0', '-vn',
     // Audio stops where the video is cut (see preFilters), whatever its timestamps say.
     '-t', String(source.durationSec),
     // AAC-LC stereo 48 kHz: the one audio format every HLS player decodes.
-    '-c:a', 'aac', '-b:a', `${plan.audioBitrateKbps}k`, '-ac', '2', '-ar', '48000',
-    ...hlsArgs(join(outDir, AUDIO_DIR), plan.segmentSec),
+    '-c:a', 'aac', '-b:a', `${bitrateKbps}k`, '-ac', '2', '-ar', '48000',
+    ...hlsArgs(dir, segmentSec),
   ];
 }
 

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { capFrameRate, chooseShortSides, planLadder, rungMaxrateKbps } from './ladder.js';
+import { capFrameRate, CELLULAR_AUDIO_BITRATE_KBPS, CELLULAR_TOTAL_KBPS, chooseShortSides, planLadder, rungMaxrateKbps } from './ladder.js';
 import type { FrameRate } from './types.js';
 
 const fps30: FrameRate = { num: 30, den: 1, fps: 30 };
 const plan = (width: number, height: number, frameRate: FrameRate = fps30) => planLadder({ width, height, frameRate });
+/** The regular rungs (the cellular one has its own tests). */
+const regular = (width: number, height: number, frameRate?: FrameRate) => plan(width, height, frameRate).rungs.filter((r) => !r.isCellular);
 const sizes = (width: number, height: number, frameRate?: FrameRate) =>
-  plan(width, height, frameRate).rungs.map((r) => `${r.label} ${r.width}x${r.height}`);
+  regular(width, height, frameRate).map((r) => `${r.label} ${r.width}x${r.height}`);
 
 describe('planLadder', () => {
   test('a 1080p landscape source gets a 4-rung ladder, 1080p down to 360p', () => {
@@ -51,8 +53,8 @@ describe('planLadder', () => {
   });
 
   test('a 4K source is capped at five rungs, keeping 360p as the floor', () => {
-    assert.deepEqual(plan(3840, 2160).rungs.map((r) => r.label), ['2160p', '1080p', '720p', '480p', '360p']);
-    assert.deepEqual(plan(2560, 1440).rungs.map((r) => r.label), ['1440p', '1080p', '720p', '480p', '360p']);
+    assert.deepEqual(regular(3840, 2160).map((r) => r.label), ['2160p', '1080p', '720p', '480p', '360p']);
+    assert.deepEqual(regular(2560, 1440).map((r) => r.label), ['1440p', '1080p', '720p', '480p', '360p']);
   });
 
   test('keeps the aspect ratio of wide and square sources', () => {
@@ -82,12 +84,36 @@ describe('planLadder', () => {
     assert.equal(p.segmentSec, 4);
     const rates = p.rungs.map((r) => r.maxrateKbps);
     assert.deepEqual([...rates].sort((a, b) => b - a), rates);
-    assert.ok(p.rungs.every((r) => r.bufsizeKbps === 2 * r.maxrateKbps));
+    assert.ok(p.rungs.filter((r) => !r.isCellular).every((r) => r.bufsizeKbps === 2 * r.maxrateKbps));
   });
 
   test('the 1080p30 and 720p30 ceilings are the Apple authoring spec values', () => {
     assert.equal(rungMaxrateKbps(1080, 1920 * 1080, 30), 6000);
     assert.equal(rungMaxrateKbps(720, 1280 * 720, 30), 3000);
+  });
+
+  test('a ladder with a 240p rung or bigger ends in a 144p cellular rung with its own low-rate audio', () => {
+    for (const [w, h, size] of [[1920, 1080, '256x144'], [640, 360, '256x144'], [1080, 1920, '144x256'], [426, 240, '256x144']] as const) {
+      const p = plan(w, h);
+      const last = p.rungs.at(-1);
+      assert.deepEqual([last?.label, `${last?.width}x${last?.height}`, last?.isCellular], ['144p', size, true], `${w}x${h}`);
+      assert.equal(p.rungs.filter((r) => r.isCellular).length, 1);
+      assert.equal(p.cellularAudioBitrateKbps, CELLULAR_AUDIO_BITRATE_KBPS);
+    }
+  });
+
+  test('the cellular rung fits 192 kbit/s with its audio even at its VBV worst case over a 4 s segment', () => {
+    const cellular = plan(1920, 1080).rungs.at(-1)!;
+    const segmentSec = plan(1920, 1080).segmentSec;
+    const worstVideoKbps = cellular.maxrateKbps + cellular.bufsizeKbps / segmentSec;
+    assert.ok(worstVideoKbps + CELLULAR_AUDIO_BITRATE_KBPS <= CELLULAR_TOTAL_KBPS, `${worstVideoKbps} + ${CELLULAR_AUDIO_BITRATE_KBPS}`);
+  });
+
+  test('a source below 240p gets no cellular rung (nothing cheaper than its one rung)', () => {
+    for (const [w, h] of [[320, 180], [180, 320], [160, 90]] as const) {
+      assert.equal(plan(w, h).rungs.some((r) => r.isCellular), false);
+      assert.equal(plan(w, h).cellularAudioBitrateKbps, undefined);
+    }
   });
 
   test('chooseShortSides keeps only rungs at or below the source', () => {

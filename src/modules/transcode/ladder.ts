@@ -44,6 +44,21 @@ export const GOP_SEC = 2;
 export const SEGMENT_SEC = 4;
 /** Apple HLS authoring spec: stereo AAC-LC at 128 kbit/s is a safe default for one audio group. */
 export const AUDIO_BITRATE_KBPS = 128;
+/**
+ * The cellular variant. Apple's HLS authoring spec asks for one variant at or under 192 kbit/s in
+ * total (video + audio) for cellular networks. Ours: 144p video with a VBV ceiling of 100 kbit/s
+ * and a 1 s buffer (a 4 s segment then holds at most 100 x 4 + 100 kbit, 125 kbit/s), plus AAC-LC
+ * stereo at 48 kbit/s in its own audio group (ffmpeg's AAC encoder has no HE-AAC). The rung is
+ * encoded in the same pass from the smallest rung's frame, and it only exists when the ladder has
+ * a 240p rung or bigger: a source that small gets no cheaper than its one rung.
+ * BANDWIDTH stays the measured peak: the transcode test checks it is ≤ 192000 on moving content.
+ */
+export const CELLULAR_SHORT_SIDE = 144;
+export const CELLULAR_VIDEO_MAXRATE_KBPS = 100;
+export const CELLULAR_AUDIO_BITRATE_KBPS = 48;
+export const CELLULAR_TOTAL_KBPS = 192;
+/** Smallest regular ladder that also gets the cellular rung (its lowest rung's short side). */
+const CELLULAR_MIN_LADDER_SHORT = 240;
 /** A non-standard source keeps its own size as the top rung if it is this much bigger. */
 const NATIVE_TOP_RUNG_RATIO = 1.25;
 /** We never deliver above 60 fps: players and most screens stop there. */
@@ -59,11 +74,14 @@ export function planLadder(source: Pick<ValidatedSource, 'width' | 'height' | 'f
   const frameRate = capFrameRate(source.frameRate);
   const shortSides = chooseShortSides(Math.min(source.width, source.height));
   const rungs = shortSides.map((short) => buildRung(source.width, source.height, short, frameRate));
+  const hasCellular = Math.min(...shortSides) >= CELLULAR_MIN_LADDER_SHORT;
+  if (hasCellular) rungs.push(buildCellularRung(source.width, source.height, frameRate));
   return {
     rungs,
     gopFrames: Math.max(1, Math.round(GOP_SEC * frameRate.fps)),
     segmentSec: SEGMENT_SEC,
     audioBitrateKbps: AUDIO_BITRATE_KBPS,
+    ...(hasCellular ? { cellularAudioBitrateKbps: CELLULAR_AUDIO_BITRATE_KBPS } : {}),
   };
 }
 
@@ -121,6 +139,12 @@ function buildRung(width: number, height: number, short: number, frameRate: Fram
   const [w, h] = isPortrait ? [short, long] : [long, short];
   const maxrateKbps = rungMaxrateKbps(short, w * h, frameRate.fps);
   return { label: `${short}p`, width: w, height: h, frameRate, maxrateKbps, bufsizeKbps: maxrateKbps * 2 };
+}
+
+function buildCellularRung(width: number, height: number, frameRate: FrameRate): LadderRung {
+  const rung = buildRung(width, height, CELLULAR_SHORT_SIDE, frameRate);
+  const kbps = CELLULAR_VIDEO_MAXRATE_KBPS;
+  return { ...rung, maxrateKbps: kbps, bufsizeKbps: kbps, isCellular: true };
 }
 
 /**

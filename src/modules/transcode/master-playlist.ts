@@ -38,19 +38,50 @@ export function parseMediaPlaylist(text: string): MediaSegment[] {
 
 /** Read a media playlist and the sizes of its segments (stat only; segments are never read). */
 export async function measureMediaPlaylist(playlistPath: string): Promise<MediaPlaylistStats> {
-  const segments = parseMediaPlaylist(await readFile(playlistPath, 'utf8'));
+  const text = await readFile(playlistPath, 'utf8');
+  const segments = parseMediaPlaylist(text);
   const dir = dirname(playlistPath);
-  let totalBytes = 0;
-  let durationSec = 0;
-  let peakBps = 0;
-  for (const segment of segments) {
-    const { size } = await stat(join(dir, segment.uri));
-    totalBytes += size;
-    durationSec += segment.durationSec;
-    if (segment.durationSec > 0) peakBps = Math.max(peakBps, (size * 8) / segment.durationSec);
-  }
+  const sized: SizedSegment[] = [];
+  for (const segment of segments) sized.push({ ...segment, sizeBytes: (await stat(join(dir, segment.uri))).size });
+  const totalBytes = sized.reduce((sum, s) => sum + s.sizeBytes, 0);
+  const durationSec = sized.reduce((sum, s) => sum + s.durationSec, 0);
   const averageBps = durationSec > 0 ? (totalBytes * 8) / durationSec : 0;
+  const peakBps = peakSegmentBitrate(sized, targetDurationSec(text, segments));
   return { segments, durationSec, peakBps: Math.ceil(peakBps), averageBps: Math.ceil(averageBps) };
+}
+
+export interface SizedSegment {
+  durationSec: number;
+  sizeBytes: number;
+}
+
+/**
+ * RFC 8216's peak segment bit rate: "the largest bit rate of any contiguous set of segments whose
+ * total duration is between 0.5 and 1.5 times the target duration". Not each segment alone: a
+ * short last segment (the 20 ms of AAC padding after the last whole frame, a 1 s tail of video)
+ * would otherwise set a variant's BANDWIDTH from a few hundred bytes. A playlist shorter than half
+ * the target duration has no such set; its peak is its mean.
+ */
+export function peakSegmentBitrate(segments: SizedSegment[], targetSec: number): number {
+  let peak = 0;
+  for (let first = 0; first < segments.length; first++) {
+    let [bytes, seconds] = [0, 0];
+    for (let last = first; last < segments.length; last++) {
+      bytes += segments[last]?.sizeBytes ?? 0;
+      seconds += segments[last]?.durationSec ?? 0;
+      if (seconds > 1.5 * targetSec) break;
+      if (seconds >= 0.5 * targetSec) peak = Math.max(peak, (bytes * 8) / seconds);
+    }
+  }
+  if (peak > 0) return peak;
+  const seconds = segments.reduce((sum, s) => sum + s.durationSec, 0);
+  return seconds > 0 ? (segments.reduce((sum, s) => sum + s.sizeBytes, 0) * 8) / seconds : 0;
+}
+
+/** `#EXT-X-TARGETDURATION`, or the longest segment rounded up when the tag is missing. */
+function targetDurationSec(text: string, segments: MediaSegment[]): number {
+  const tag = /^#EXT-X-TARGETDURATION:(\d+)/m.exec(text)?.[1];
+  return tag ? Number(tag) : Math.ceil(Math.max(1, ...segments.map((s) => s.durationSec)));
 }
 
 /**
@@ -84,26 +115,38 @@ export interface MasterVariant {
   width: number;
   height: number;
   frameRate: number;
+  /** GROUP-ID of the audio rendition this variant plays with (none for a silent source). */
+  audioGroup?: string;
 }
 
 export interface MasterAudio {
+  groupId: string;
   playlist: string;
-  bitrateKbps: number;
+}
+
+/** An I-frame playlist: BANDWIDTH and AVERAGE-BANDWIDTH of its I-frames, CODECS video only. */
+export interface MasterIframeVariant {
+  playlist: string;
+  bandwidthBps: number;
+  averageBandwidthBps: number;
+  codecs: string;
+  width: number;
+  height: number;
 }
 
 /**
- * Render the master playlist. Every URI is relative. One audio group (`audio`) that every
- * variant references, or none when the source is silent. Safari starts with the first variant
- * listed (Apple authoring spec), so a mid-ladder rung (the largest ≤ 3 Mbit/s) goes first.
+ * Render the master playlist. Every URI is relative. An audio group per audio rendition (`audio`,
+ * and `audio-cellular` for the cellular variant), each holding one rendition with the same NAME so
+ * players treat them as one track at two bitrates; none when the source is silent. Safari starts
+ * with the first variant listed (Apple authoring spec), so a mid-ladder rung (the largest
+ * ≤ 3 Mbit/s) goes first. I-frame playlists follow the variants.
  */
-export function renderMasterPlaylist(variants: MasterVariant[], audio?: MasterAudio): string {
+export function renderMasterPlaylist(variants: MasterVariant[], audio: MasterAudio[] = [], iframes: MasterIframeVariant[] = []): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS', ''];
-  if (audio) {
-    lines.push(
-      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Default",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${audio.playlist}"`,
-      '',
-    );
+  for (const a of audio) {
+    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${a.groupId}",NAME="Default",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${a.playlist}"`);
   }
+  if (audio.length > 0) lines.push('');
   for (const v of startFirst(variants)) {
     const attrs = [
       `BANDWIDTH=${v.bandwidthBps}`,
@@ -111,9 +154,20 @@ export function renderMasterPlaylist(variants: MasterVariant[], audio?: MasterAu
       `CODECS="${v.codecs}"`,
       `RESOLUTION=${v.width}x${v.height}`,
       `FRAME-RATE=${v.frameRate.toFixed(3)}`,
-      ...(audio ? ['AUDIO="audio"'] : []),
+      ...(v.audioGroup ? [`AUDIO="${v.audioGroup}"`] : []),
     ];
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, v.playlist);
+  }
+  if (iframes.length > 0) lines.push('');
+  for (const f of iframes) {
+    const attrs = [
+      `BANDWIDTH=${f.bandwidthBps}`,
+      `AVERAGE-BANDWIDTH=${f.averageBandwidthBps}`,
+      `CODECS="${f.codecs}"`,
+      `RESOLUTION=${f.width}x${f.height}`,
+      `URI="${f.playlist}"`,
+    ];
+    lines.push(`#EXT-X-I-FRAME-STREAM-INF:${attrs.join(',')}`);
   }
   return lines.join('\n') + '\n';
 }

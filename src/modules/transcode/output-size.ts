@@ -46,7 +46,8 @@ export interface OutputSizeInput {
 export function maxOutputBytes(input: OutputSizeInput): number {
   const { durationSec, plan } = input;
   const video = plan.rungs.reduce((sum, r) => sum + streamMaxBytes(r.maxrateKbps, r.bufsizeKbps, durationSec, plan.segmentSec), 0);
-  const audio = input.hasAudio ? streamMaxBytes(plan.audioBitrateKbps, 0, durationSec, plan.segmentSec) : 0;
+  const audioKbps = [plan.audioBitrateKbps, ...(plan.cellularAudioBitrateKbps ? [plan.cellularAudioBitrateKbps] : [])];
+  const audio = input.hasAudio ? audioKbps.reduce((sum, kbps) => sum + streamMaxBytes(kbps, 0, durationSec, plan.segmentSec), 0) : 0;
   const top = plan.rungs[0];
   const posterPixels = top ? top.width * top.height : 0;
   const { columns, rows, tileWidth, tileHeight } = input.storyboard;

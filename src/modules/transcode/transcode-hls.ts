@@ -10,12 +10,16 @@ import {
   measureMediaPlaylist,
   readAvcCodecString,
   renderMasterPlaylist,
+  type MasterAudio,
+  type MasterIframeVariant,
   type MasterVariant,
+  type MediaPlaylistStats,
 } from './master-playlist.js';
+import { writeIframePlaylist } from './iframe-playlist.js';
 import { assertScratchSpace, maxOutputBytes } from './output-size.js';
 import { runFfmpeg } from './run-ffmpeg.js';
 import { planPoster, planStoryboard, storyboardVtt } from './thumbnails.js';
-import { AUDIO_DIR, INIT_SEGMENT, MASTER_PLAYLIST, POSTER_FILE, rungPlaylist, STORYBOARD_IMAGE, STORYBOARD_VTT, THUMBS_DIR } from '../media-layout/index.js';
+import { AUDIO_DIR, CELLULAR_AUDIO_DIR, INIT_SEGMENT, MASTER_PLAYLIST, POSTER_FILE, rungIframePlaylist, rungPlaylist, STORYBOARD_IMAGE, STORYBOARD_VTT, THUMBS_DIR } from '../media-layout/index.js';
 import type { HlsOutput, LadderPlan, Rendition, ValidatedSource } from './types.js';
 
 export interface TranscodeOptions {
@@ -66,8 +70,9 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
   if (!top) throw new Error('planLadder returned no rungs');
   const poster = planPoster(source.durationSec, top);
   const storyboard = planStoryboard(source.durationSec, top.width, top.height);
-  const subdirs = [...plan.rungs.map((r) => r.label), AUDIO_DIR, THUMBS_DIR];
-  await prepareOutDir(outDir, subdirs, source.hasAudio);
+  const audioDirs = plan.cellularAudioBitrateKbps ? [AUDIO_DIR, CELLULAR_AUDIO_DIR] : [AUDIO_DIR];
+  const subdirs = [...plan.rungs.map((r) => r.label), ...audioDirs, THUMBS_DIR];
+  await prepareOutDir(outDir, subdirs, source.hasAudio ? [] : audioDirs);
 
   const outputDirs = subdirs.map((sub) => join(outDir, sub));
   const maxBytes = opts.maxOutputBytes ?? maxOutputBytes({ durationSec: source.durationSec, hasAudio: source.hasAudio, plan, storyboard });
@@ -85,29 +90,37 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
     log: opts.log,
   });
 
-  const audio = source.hasAudio ? await measureMediaPlaylist(join(outDir, rungPlaylist(AUDIO_DIR))) : undefined;
+  const audio = source.hasAudio ? await measureAudio(outDir, audioDirs) : new Map<string, MediaPlaylistStats>();
   const renditions: Rendition[] = [];
+  const variants: MasterVariant[] = [];
+  const iframes: MasterIframeVariant[] = [];
   let encodedSec = Infinity;
   for (const rung of plan.rungs) {
     const stats = await measureMediaPlaylist(join(outDir, rungPlaylist(rung.label)));
     encodedSec = Math.min(encodedSec, stats.durationSec);
     const videoCodec = await readAvcCodecString(join(outDir, rung.label, INIT_SEGMENT));
-    renditions.push({
+    const audioDir = rung.isCellular ? CELLULAR_AUDIO_DIR : AUDIO_DIR;
+    const rungAudio = audio.get(audioDir);
+    const rendition: Rendition = {
       label: rung.label,
       width: rung.width,
       height: rung.height,
       frameRate: rung.frameRate.fps,
       // A variant's bandwidth covers everything a player downloads for it: video plus audio.
-      bandwidthBps: stats.peakBps + (audio?.peakBps ?? 0),
-      averageBandwidthBps: stats.averageBps + (audio?.averageBps ?? 0),
-      codecs: audio ? `${videoCodec},${AAC_LC_CODEC}` : videoCodec,
+      bandwidthBps: stats.peakBps + (rungAudio?.peakBps ?? 0),
+      averageBandwidthBps: stats.averageBps + (rungAudio?.averageBps ?? 0),
+      codecs: rungAudio ? `${videoCodec},${AAC_LC_CODEC}` : videoCodec,
       playlist: rungPlaylist(rung.label),
-    });
+    };
+    renditions.push(rendition);
+    variants.push({ ...rendition, ...(rungAudio ? { audioGroup: audioDir } : {}) });
+    const iframe = await writeIframePlaylist(join(outDir, rungPlaylist(rung.label)), join(outDir, rungIframePlaylist(rung.label)));
+    iframes.push({ playlist: rungIframePlaylist(rung.label), bandwidthBps: iframe.peakBps, averageBandwidthBps: iframe.averageBps, codecs: videoCodec, width: rung.width, height: rung.height });
   }
   assertComplete(source, encodedSec);
 
-  const variants: MasterVariant[] = renditions.map((r) => ({ ...r }));
-  const master = renderMasterPlaylist(variants, audio ? { playlist: rungPlaylist(AUDIO_DIR), bitrateKbps: plan.audioBitrateKbps } : undefined);
+  const audioGroups: MasterAudio[] = [...audio.keys()].map((dir) => ({ groupId: dir, playlist: rungPlaylist(dir) }));
+  const master = renderMasterPlaylist(variants, audioGroups, iframes);
   await writeFile(join(outDir, MASTER_PLAYLIST), master);
   await writeFile(join(outDir, STORYBOARD_VTT), storyboardVtt(storyboard, source.durationSec));
   await assertExists(join(outDir, POSTER_FILE), join(outDir, STORYBOARD_IMAGE));
@@ -128,13 +141,20 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
  * A retried job must not mix old and new segments: remove only what we write (never the rest
  * of a directory a CLI user pointed us at), then create the folders.
  */
-async function prepareOutDir(outDir: string, subdirs: string[], hasAudio: boolean): Promise<void> {
+async function prepareOutDir(outDir: string, subdirs: string[], unusedDirs: string[]): Promise<void> {
   await mkdir(outDir, { recursive: true });
   await rm(join(outDir, MASTER_PLAYLIST), { force: true });
   for (const sub of subdirs) {
     await rm(join(outDir, sub), { recursive: true, force: true });
-    if (sub !== AUDIO_DIR || hasAudio) await mkdir(join(outDir, sub), { recursive: true });
+    if (!unusedDirs.includes(sub)) await mkdir(join(outDir, sub), { recursive: true });
   }
+}
+
+/** Each audio rendition's measured rates, by folder (which is also its GROUP-ID). */
+async function measureAudio(outDir: string, dirs: string[]): Promise<Map<string, MediaPlaylistStats>> {
+  const stats = new Map<string, MediaPlaylistStats>();
+  for (const dir of dirs) stats.set(dir, await measureMediaPlaylist(join(outDir, rungPlaylist(dir))));
+  return stats;
 }
 
 /**

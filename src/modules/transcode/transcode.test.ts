@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, truncate } from 'node:fs/promises';
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -13,6 +13,7 @@ import {
 import { ffmpeg, ffprobeJson, makeClip, tempDir } from '../../../test/fixtures/media.js';
 import { isPermanentFailure } from './input-errors.js';
 import { transcodeFile } from './transcode-file.js';
+import type { Rendition } from './types.js';
 
 describe('transcodeFile (real ffmpeg)', () => {
   let dir = '';
@@ -26,7 +27,7 @@ describe('transcodeFile (real ffmpeg)', () => {
     const progress: number[] = [];
     const result = await transcodeFile(clip, out, { onProgress: (p) => progress.push(p) });
 
-    assert.deepEqual(result.renditions.map((r) => `${r.label} ${r.width}x${r.height}`), ['360p 640x360', '240p 426x240']);
+    assert.deepEqual(result.renditions.map((r) => `${r.label} ${r.width}x${r.height}`), ['360p 640x360', '240p 426x240', '144p 256x144']);
     assert.equal(result.hasAudio, true);
     assert.ok(Math.abs(result.durationSec - 9) < 0.2);
     assert.deepEqual([progress.at(-1), [...progress].sort((a, b) => a - b)], [100, progress]);
@@ -35,10 +36,12 @@ describe('transcodeFile (real ffmpeg)', () => {
     assert.match(master, /^#EXTM3U\n/);
     assert.match(master, /#EXT-X-INDEPENDENT-SEGMENTS/);
     assert.match(master, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",.*URI="audio\/index\.m3u8"/);
+    assert.match(master, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio-cellular",NAME="Default",.*URI="audio-cellular\/index\.m3u8"/);
     const variants = await readVariants(join(out, 'master.m3u8'));
-    assert.equal(variants.length, 2);
+    assert.equal(variants.length, 3);
     for (const v of variants) {
-      assert.match(v.attrs, /BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,CODECS="avc1\.64[0-9a-f]{4},mp4a\.40\.2",RESOLUTION=\d+x\d+,FRAME-RATE=30\.000,AUDIO="audio"/);
+      const group = v.uri === '144p/index.m3u8' ? 'audio-cellular' : 'audio';
+      assert.match(v.attrs, new RegExp(`BANDWIDTH=\\d+,AVERAGE-BANDWIDTH=\\d+,CODECS="avc1\\.64[0-9a-f]{4},mp4a\\.40\\.2",RESOLUTION=\\d+x\\d+,FRAME-RATE=30\\.000,AUDIO="${group}"`));
       assert.match(v.uri, /^\d+p\/index\.m3u8$/);
     }
 
@@ -62,15 +65,23 @@ describe('transcodeFile (real ffmpeg)', () => {
     // BANDWIDTH is the peak segment bitrate and AVERAGE-BANDWIDTH the mean (RFC 8216 §4.3.4.2),
     // video plus audio, measured from the files the encoder wrote (the encoder is capped CRF, so
     // the table's ceilings say nothing about them). Apple: peak within 2x of the average.
-    const audioRate = await segmentBitrates(join(out, 'audio', 'index.m3u8'));
+    const audioRates = {
+      audio: await segmentBitrates(join(out, 'audio', 'index.m3u8')),
+      'audio-cellular': await segmentBitrates(join(out, 'audio-cellular', 'index.m3u8')),
+    };
     for (const v of variants) {
       const videoRate = await segmentBitrates(join(out, v.uri));
+      const audioRate = v.attrs.includes('AUDIO="audio-cellular"') ? audioRates['audio-cellular'] : audioRates.audio;
       const attr = (name: string) => Number(new RegExp(`(?:^|,)${name}=(\\d+)`).exec(v.attrs)?.[1]);
       const [bandwidth, average] = [attr('BANDWIDTH'), attr('AVERAGE-BANDWIDTH')];
       assert.ok(Math.abs(bandwidth - (videoRate.peak + audioRate.peak)) <= 2, `${v.uri}: BANDWIDTH ${bandwidth} vs measured ${videoRate.peak + audioRate.peak}`);
       assert.ok(Math.abs(average - (videoRate.average + audioRate.average)) <= 2, `${v.uri}: AVERAGE-BANDWIDTH ${average} vs measured ${videoRate.average + audioRate.average}`);
       assert.ok(average <= bandwidth && bandwidth <= 2 * average, `${v.uri}: peak ${bandwidth} not within 2x of average ${average}`);
     }
+    // Apple HLS authoring spec: one variant at or under 192 kbit/s in total, for cellular.
+    const cellular = variants.find((v) => v.uri === '144p/index.m3u8');
+    assert.ok(cellular && Number(/(?:^|,)BANDWIDTH=(\d+)/.exec(cellular.attrs)?.[1]) <= 192_000, `cellular variant: ${cellular?.attrs}`);
+    await assertIframePlaylists(out, master, result.renditions, dir);
 
     assert.equal(await decodeErrors(join(out, 'audio', 'index.m3u8')), '');
     const audio = await ffprobeJson(['-select_streams', 'a:0', '-show_streams', join(out, 'audio', 'index.m3u8')]);
@@ -188,6 +199,40 @@ describe('transcodeFile (real ffmpeg)', () => {
   });
 });
 
+/**
+ * Every rung has an I-frame playlist in the master (CODECS video only, its RESOLUTION, measured
+ * BANDWIDTH), whose byte ranges each cut a keyframe out of the rung's own segments: init + that
+ * range is an MP4 whose first video packet ffprobe flags as a keyframe.
+ */
+async function assertIframePlaylists(out: string, master: string, renditions: Rendition[], scratch: string): Promise<void> {
+  const iframeLines = master.split('\n').filter((l) => l.startsWith('#EXT-X-I-FRAME-STREAM-INF:'));
+  assert.equal(iframeLines.length, renditions.length);
+  for (const r of renditions) {
+    const line = iframeLines.find((l) => l.includes(`URI="${r.label}/iframes.m3u8"`));
+    assert.ok(line, `no I-frame playlist for ${r.label}`);
+    assert.match(line, new RegExp(`BANDWIDTH=\\d+,AVERAGE-BANDWIDTH=\\d+,CODECS="${r.codecs.split(',')[0]}",RESOLUTION=${r.width}x${r.height},`));
+    const text = await readFile(join(out, r.label, 'iframes.m3u8'), 'utf8');
+    assert.match(text, /#EXT-X-I-FRAMES-ONLY\n#EXT-X-MAP:URI="init\.mp4"\n/);
+    assert.match(text, /#EXT-X-ENDLIST\n$/);
+    const ranges = [...text.matchAll(/#EXTINF:([\d.]+),\n#EXT-X-BYTERANGE:(\d+)@(\d+)\n(seg_\d+\.m4s)\n/g)];
+    assert.equal(ranges.length, (await readSegments(join(out, r.playlist))).length);
+    const sized: Array<{ bits: number; sec: number }> = [];
+    for (const [, duration, length, offset, uri] of ranges) {
+      const segment = await readFile(join(out, r.label, uri!));
+      const [start, size] = [Number(offset), Number(length)];
+      assert.ok(start + size <= segment.length && size < segment.length, `${r.label} ${uri}: range ${size}@${start} of ${segment.length}`);
+      assert.equal(segment.toString('latin1', start + 4, start + 8), 'moof');
+      const file = join(scratch, `iframe-${r.label}-${uri}.mp4`);
+      await writeFile(file, Buffer.concat([await readFile(join(out, r.label, 'init.mp4')), segment.subarray(start, start + size)]));
+      const probe = await ffprobeJson(['-v', 'quiet', '-select_streams', 'v:0', '-show_entries', 'packet=flags,size', '-read_intervals', '%+#1', file]);
+      assert.match(String(probe.packets?.[0]?.flags), /^K/, `${r.label} ${uri}: the range does not start with a keyframe`);
+      sized.push({ bits: size * 8, sec: Number(duration) });
+    }
+    const target = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(text)?.[1]);
+    assert.match(line, new RegExp(`BANDWIDTH=${Math.ceil(runPeak(sized, target))},`));
+  }
+}
+
 /** Processes whose command line mentions `outDir` (only our ffmpeg would). */
 async function ffmpegProcessesWriting(outDir: string): Promise<number> {
   let count = 0;
@@ -204,15 +249,28 @@ async function ffmpegProcessesWriting(outDir: string): Promise<number> {
   return count;
 }
 
-/** Peak and mean bitrate (bit/s) of a media playlist's segments, from their sizes on disk. */
+/**
+ * Peak and mean bitrate (bit/s) of a media playlist's segments, from their sizes on disk. The peak
+ * is RFC 8216's: the highest rate of any run of consecutive segments lasting 0.5–1.5 target durations.
+ */
 async function segmentBitrates(playlistPath: string): Promise<{ peak: number; average: number }> {
   const dir = dirname(playlistPath);
-  let [bits, seconds, peak] = [0, 0, 0];
-  for (const s of await readSegments(playlistPath)) {
-    const size = (await stat(join(dir, s.uri))).size;
-    bits += size * 8;
-    seconds += s.durationSec;
-    peak = Math.max(peak, (size * 8) / s.durationSec);
-  }
-  return { peak, average: bits / seconds };
+  const target = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(await readFile(playlistPath, 'utf8'))?.[1]);
+  const sized: Array<{ bits: number; sec: number }> = [];
+  for (const s of await readSegments(playlistPath)) sized.push({ bits: (await stat(join(dir, s.uri))).size * 8, sec: s.durationSec });
+  return { peak: runPeak(sized, target), average: sum(sized, 'bits') / sum(sized, 'sec') };
 }
+
+function runPeak(items: Array<{ bits: number; sec: number }>, target: number): number {
+  let peak = 0;
+  for (let i = 0; i < items.length; i++) {
+    for (let j = i + 1; j <= items.length; j++) {
+      const run = items.slice(i, j);
+      const sec = sum(run, 'sec');
+      if (sec >= 0.5 * target && sec <= 1.5 * target) peak = Math.max(peak, sum(run, 'bits') / sec);
+    }
+  }
+  return peak;
+}
+
+const sum = <K extends string>(items: Array<Record<K, number>>, key: K) => items.reduce((total, item) => total + item[key], 0);

@@ -99,6 +99,8 @@ export interface LadderRung {
   maxrateKbps: number;
   /** VBV buffer (`-bufsize`), kbit. */
   bufsizeKbps: number;
+  /** The cellular variant (≤ 192 kbit/s with its audio): listed with the low-rate audio group. */
+  isCellular?: boolean;
 }
 
 export interface LadderPlan {
@@ -108,6 +110,8 @@ export interface LadderPlan {
   /** Target segment duration, seconds. */
   segmentSec: number;
   audioBitrateKbps: number;
+  /** Bitrate of the cellular variant's audio rendition; set when the plan has a cellular rung. */
+  cellularAudioBitrateKbps?: number;
 }
 
 export interface Rendition {

@@ -50,13 +50,22 @@ export function sortByBandwidth(renditions: Rendition[]): Rendition[] {
 }
 
 /**
- * The rung playback starts on. A first visit starts on the lowest rung, whose first segment
- * arrives and decodes fastest, and ABR climbs right after. A returning viewer starts on the
- * highest rung fitting 70 % of the throughput hls.js measured last time (the same rule as the
+ * Rungs with a shorter side below this are the cellular variant (144p, ≤ 192 kbit/s with its own
+ * low-rate audio group): hls.js's ABR steps down to it on a link that needs it, but playback never
+ * starts there, so the start rung always plays with the default audio the warm-up fetches.
+ */
+const MIN_START_SHORT_SIDE = 240;
+
+/**
+ * The rung playback starts on. A first visit starts on the lowest rung (of 240p or more), whose
+ * first segment arrives and decodes fastest, and ABR climbs right after. A returning viewer starts
+ * on the highest rung fitting 70 % of the throughput hls.js measured last time (the same rule as the
  * server's recommendation for `?bandwidth=`, applied here so an inlined play answer serves too).
  */
 export function startRendition(play: PlayInfo): Rendition | undefined {
-  const sorted = sortByBandwidth(play.renditions);
+  const all = sortByBandwidth(play.renditions);
+  const startable = all.filter((r) => Math.min(r.width, r.height) >= MIN_START_SHORT_SIDE);
+  const sorted = startable.length > 0 ? startable : all;
   const bps = savedBandwidthBps();
   if (bps === null) return sorted[0];
   const fitting = sorted.filter((r) => r.bandwidth <= bps * 0.7);
