@@ -1,3 +1,5 @@
+import { seededRandom } from '../support/seeded-random.js';
+
 /**
  * A day of uploads: Poisson arrivals whose rate follows a diurnal curve (quietest at 04:00,
  * busiest at 20:00, peak 4× the trough), with a viral spike on top (a burst of reaction uploads),
@@ -15,17 +17,6 @@ export interface TraceShape {
   seed: number;
 }
 
-/** mulberry32: a small seeded generator, so every run replays the same day. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Relative upload rate at `sec` (mean 1 over the day, without the spike). */
 export function diurnal(sec: number): number {

@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { Agent, get as httpGet } from 'node:http';
 import { startTier, type Edge, type TierOptions } from '../../test/support/nginx.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { startSyntheticOrigin } from './origin.js';
 import { lru, lruMinUses2, s3fifo, sieve, type SimCache } from './policies.js';
 
@@ -38,18 +39,7 @@ const requests = Number(values.requests);
 const alpha = Number(values.alpha);
 const EDGES = 3;
 
-// Deterministic pseudo-random numbers (mulberry32), so every configuration sees the same stream.
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(Number(values.seed));
+const rand = seededRandom(Number(values.seed));
 // Object sizes: uniform around the average (half to one and a half times it), 4 KB granularity.
 const avg = Number(values['avg-kb']) * 1024;
 const sizes = Array.from({ length: objects }, () => Math.max(4096, Math.round((avg * (0.5 + rand())) / 4096) * 4096));

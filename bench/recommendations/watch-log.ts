@@ -1,3 +1,5 @@
+import { seededRandom } from '../support/seeded-random.js';
+
 /**
  * A generated watch log with the structure real ones have: videos in topics (a tag each, words
  * of their own in titles) and, inside each topic, series that people watch together but that no
@@ -5,18 +7,6 @@
  * or three tastes, who watch in sessions, each session in one taste and mostly one series, with
  * some noise from the most popular videos overall.
  */
-
-/** A small deterministic PRNG (mulberry32), so every run generates the same log. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOPICS = ['baking', 'guitar', 'gardening', 'astronomy', 'woodwork', 'running', 'chess', 'sailing', 'pottery', 'cycling',
   'photography', 'birding', 'climbing', 'knitting', 'coffee', 'drones', 'fishing', 'origami', 'skating', 'welding'];
@@ -58,7 +48,7 @@ function pickWeighted<T>(rand: () => number, items: T[], weight: (t: T) => numbe
 }
 
 export function generateWatchLog(opts: { videos: number; viewers: number; channels: number; seed: number; now: number }): WatchLog {
-  const rand = prng(opts.seed);
+  const rand = seededRandom(opts.seed);
   const word = () => Array.from({ length: 2 + Math.floor(rand() * 2) }, () => SYLLABLES[Math.floor(rand() * SYLLABLES.length)]).join('');
   const vocab = TOPICS.map(() => Array.from({ length: 10 }, word));
   const channels = Array.from({ length: opts.channels }, (_, i) => `ch${i}`);

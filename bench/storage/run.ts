@@ -16,7 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 import { planLadder } from '../../src/modules/transcode/index.js';
-import { seededRandom } from '../autoscale/trace.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const { values } = parseArgs({
   options: {

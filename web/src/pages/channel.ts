@@ -1,3 +1,4 @@
+import { showMoreButton } from '../components/show-more.js';
 import { api, ApiError } from '../api.js';
 import { messagePanel } from '../components/message-panel.js';
 import { subscribeButton } from '../components/subscribe-button.js';
@@ -54,24 +55,8 @@ export async function render({ params, outlet, signal }: PageContext): Promise<v
       return;
     }
     const grid = videoGrid(answer.items, `Videos of ${channel.username}`, { hideOwner: true });
-    let cursor = answer.nextCursor;
-    const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: !cursor }, 'Show more');
-    more.addEventListener('click', async () => {
-      if (!cursor) return;
-      more.disabled = true;
-      more.textContent = 'Loading…';
-      try {
-        const next = await api.channel(username, { limit: PAGE_SIZE, cursor }, signal);
-        grid.append(...videoGrid(next.items, '', { hideOwner: true }).children);
-        cursor = next.nextCursor;
-        more.hidden = !cursor;
-        more.textContent = 'Show more';
-      } catch (err) {
-        if (!signal.aborted) more.textContent = `${(err as ApiError).message} Try again`;
-      } finally {
-        more.disabled = false;
-      }
-    });
+    const more = showMoreButton(answer.nextCursor, (cursor) => api.channel(username, { limit: PAGE_SIZE, cursor }, signal),
+      (items) => grid.append(...videoGrid(items, '', { hideOwner: true }).children), signal);
     replaceChildren(body,
       h('section', { class: 'home-section', 'aria-labelledby': 'channel-videos' }, h('h2', { class: 'section-title', id: 'channel-videos' }, 'Videos'), grid, h('div', { class: 'more-row' }, more)),
     );

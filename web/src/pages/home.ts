@@ -1,3 +1,4 @@
+import { showMoreButton } from '../components/show-more.js';
 import { api, ApiError } from '../api.js';
 import { messagePanel } from '../components/message-panel.js';
 import { videoCard, videoGrid, videoGridSkeleton } from '../components/video-card.js';
@@ -156,22 +157,7 @@ function section(id: string, title: string, ...content: (Node | false | null)[])
 
 function newestSection(items: Video[], cursor: string | null, signal: AbortSignal): HTMLElement {
   const grid = videoGrid(items, 'Newest videos');
-  const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: !cursor }, 'Show more');
-  more.addEventListener('click', async () => {
-    if (!cursor) return;
-    more.disabled = true;
-    more.textContent = 'Loading…';
-    try {
-      const page = await api.listVideos({ sort: 'newest', limit: 12, cursor }, signal);
-      grid.append(...videoGrid(page.items, '').children);
-      cursor = page.nextCursor;
-      more.hidden = !cursor;
-      more.textContent = 'Show more';
-    } catch (err) {
-      more.textContent = `${(err as ApiError).message} Try again`;
-    } finally {
-      more.disabled = false;
-    }
-  });
+  const more = showMoreButton(cursor, (c) => api.listVideos({ sort: 'newest', limit: 12, cursor: c }, signal),
+    (page) => grid.append(...videoGrid(page, '').children), signal);
   return section('newest', 'Newest', grid, h('div', { class: 'more-row' }, more));
 }

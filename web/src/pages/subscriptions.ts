@@ -1,3 +1,4 @@
+import { showMoreButton } from '../components/show-more.js';
 import { api, type ApiError } from '../api.js';
 import { channelPath } from '../components/channel-link.js';
 import { messagePanel } from '../components/message-panel.js';
@@ -45,24 +46,8 @@ export async function render({ outlet, signal }: PageContext): Promise<void> {
         return;
       }
       const grid = videoGrid(feed.items, 'New videos from your subscriptions');
-      let cursor = feed.nextCursor;
-      const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: !cursor }, 'Show more');
-      more.addEventListener('click', async () => {
-        if (!cursor) return;
-        more.disabled = true;
-        more.textContent = 'Loading…';
-        try {
-          const next = await api.feed({ limit: FEED_PAGE, cursor }, signal);
-          grid.append(...videoGrid(next.items, '').children);
-          cursor = next.nextCursor;
-          more.hidden = !cursor;
-          more.textContent = 'Show more';
-        } catch (err) {
-          if (!signal.aborted) more.textContent = `${(err as ApiError).message} Try again`;
-        } finally {
-          more.disabled = false;
-        }
-      });
+      const more = showMoreButton(feed.nextCursor, (cursor) => api.feed({ limit: FEED_PAGE, cursor }, signal),
+        (items) => grid.append(...videoGrid(items, '').children), signal);
       replaceChildren(body, h('section', { class: 'home-section', 'aria-labelledby': 'feed-heading' }, h('h2', { class: 'section-title', id: 'feed-heading' }, 'Latest'), grid, h('div', { class: 'more-row' }, more)));
     } catch (err) {
       if (signal.aborted) return;
