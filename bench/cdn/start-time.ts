@@ -74,8 +74,19 @@ interface Sample {
   ttffMs: number;
   manifestMs: number;
   firstSegmentMs: number;
+  /** Rungs whose video segments were requested before the first frame. */
   rung: string;
 }
+
+/**
+ * How the watch page starts playing:
+ * - `fast-start`: the web app as shipped, first visit: play answer inlined in the page, media
+ *   fetched before hls.js has loaded, lowest rung first;
+ * - `top-rung`: the same app for a returning viewer whose last measured throughput was high
+ *   (saved in localStorage): it starts on the top rung, i.e. without the low-rung fast start;
+ * - `hls-defaults`: `?hlsDefaults=1`, hls.js with its default settings and nothing else.
+ */
+type Player = 'fast-start' | 'top-rung' | 'hls-defaults';
 
 interface Row {
   key: string;
@@ -83,18 +94,22 @@ interface Row {
   /** The seed's figure, seconds (undefined: a row the seed does not have). */
   seedSec?: number;
   base: 'origin' | 'edge';
-  fastStart: boolean;
+  player: Player;
   edge: 'none' | 'cold' | 'warm';
 }
 
 const ROWS: Row[] = [
-  { key: 'far', label: 'single origin, far away', seedSec: 8.5, base: 'origin', fastStart: false, edge: 'none' },
-  { key: 'cold', label: 'edge, cold', seedSec: 3.2, base: 'edge', fastStart: false, edge: 'cold' },
-  { key: 'warm', label: 'edge, warm', seedSec: 0.8, base: 'edge', fastStart: false, edge: 'warm' },
-  { key: 'warm-fast', label: 'edge, warm, low-rung fast start', seedSec: 0.5, base: 'edge', fastStart: true, edge: 'warm' },
-  { key: 'far-fast', label: '(extra) single origin, fast start', base: 'origin', fastStart: true, edge: 'none' },
-  { key: 'cold-fast', label: '(extra) edge cold, fast start', base: 'edge', fastStart: true, edge: 'cold' },
+  { key: 'far', label: 'single origin, far away', seedSec: 8.5, base: 'origin', player: 'top-rung', edge: 'none' },
+  { key: 'cold', label: 'edge, cold', seedSec: 3.2, base: 'edge', player: 'top-rung', edge: 'cold' },
+  { key: 'warm', label: 'edge, warm', seedSec: 0.8, base: 'edge', player: 'top-rung', edge: 'warm' },
+  { key: 'warm-fast', label: 'edge, warm, low-rung fast start', seedSec: 0.5, base: 'edge', player: 'fast-start', edge: 'warm' },
+  { key: 'far-fast', label: '(extra) single origin, fast start', base: 'origin', player: 'fast-start', edge: 'none' },
+  { key: 'cold-fast', label: '(extra) edge cold, fast start', base: 'edge', player: 'fast-start', edge: 'cold' },
+  { key: 'warm-hls', label: '(extra) edge warm, hls.js defaults', base: 'edge', player: 'hls-defaults', edge: 'warm' },
 ];
+
+/** A saved throughput of 1 Gbit/s: every rung fits, so the player starts on the top one. */
+const RETURNING_FAST_VIEWER = `try { localStorage.setItem('kinema.bandwidthBps', '1000000000'); } catch {}`;
 
 /** Read in the page (a string: tsx would wrap nested functions in a helper the page lacks). */
 const COLLECT = `(() => {
@@ -104,7 +119,7 @@ const COLLECT = `(() => {
     ttffMs: performance.getEntriesByName('kinema:first-frame')[0].startTime,
     manifestMs: end(/master\\.m3u8/),
     firstSegmentMs: end(/\\.m4s/),
-    rung: document.querySelector('.quality-label')?.textContent || '',
+    rung: [...new Set(resources.filter((x) => x.startTime < performance.getEntriesByName('kinema:first-frame')[0].startTime).map((x) => (/\\/([^/]+)\\/seg_\\d+\\.m4s/.exec(x.name) || [])[1]).filter((r) => r && r !== 'audio'))].join('+'),
   };
 })()`;
 
@@ -134,9 +149,10 @@ const WARM = (videoId: string) => `(async () => {
   return { bytes, objects, statuses };
 })()`;
 
-async function newPageLoad(browser: Browser, url: string): Promise<Sample> {
+async function newPageLoad(browser: Browser, url: string, player: Player): Promise<Sample> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
+    if (player === 'top-rung') await context.addInitScript(RETURNING_FAST_VIEWER);
     const page = await context.newPage();
     await page.goto(url, { waitUntil: 'commit', timeout: 120_000 });
     await page.waitForFunction(() => performance.getEntriesByName('kinema:first-frame').length > 0, undefined, { timeout: 120_000, polling: 20 });
@@ -325,23 +341,24 @@ async function main(): Promise<void> {
       coldReset = () => e.restartCold();
       browser = await launchIn(net.ns.client);
     }
-    const urlOf = (r: Row) => `${r.base === 'origin' ? originUrl : edgeUrl}/watch/${videoId}${r.fastStart ? '' : '?hlsDefaults=1'}`;
+    const urlOf = (r: Row) => `${r.base === 'origin' ? originUrl : edgeUrl}/watch/${videoId}${r.player === 'hls-defaults' ? '?hlsDefaults=1' : ''}`;
+    const load = (r: Row) => newPageLoad(browser!, urlOf(r), r.player);
     const loadBefore = loadavg()[0]!;
     // Not counted: the origin's first requests (JIT, file cache) and Chromium's own start-up.
-    for (const r of rows.filter((x) => x.base === 'origin')) await newPageLoad(browser, urlOf(r));
+    for (const r of rows.filter((x) => x.base === 'origin')) await load(r);
     const samples = new Map<string, Sample[]>(rows.map((r) => [r.key, []]));
     let warmedBytes = 0;
     for (let i = 0; i < runs; i++) {
       // Interleaved so drift in the machine's load hits every row alike.
       for (const r of rows.filter((x) => x.edge !== 'warm')) {
         if (r.edge === 'cold') await coldReset();
-        samples.get(r.key)!.push(await newPageLoad(browser, urlOf(r)));
+        samples.get(r.key)!.push(await load(r));
       }
       if (rows.some((x) => x.edge === 'warm')) {
         warmedBytes = (await warmEdge(browser, edgeUrl, videoId)).bytes;
         // Warm also means the web app's files are at the edge: one untimed load of each page.
-        for (const r of rows.filter((x) => x.edge === 'warm')) await newPageLoad(browser, urlOf(r));
-        for (const r of rows.filter((x) => x.edge === 'warm')) samples.get(r.key)!.push(await newPageLoad(browser, urlOf(r)));
+        for (const r of rows.filter((x) => x.edge === 'warm')) await load(r);
+        for (const r of rows.filter((x) => x.edge === 'warm')) samples.get(r.key)!.push(await load(r));
       }
       process.stdout.write(`run ${i + 1}/${runs}: ${rows.map((r) => `${r.key} ${Math.round(samples.get(r.key)!.at(-1)!.ttffMs)}`).join(', ')} ms\n`);
     }
@@ -378,13 +395,13 @@ function report(rows: Row[], samples: Map<string, Sample[]>, ctx: { loadBefore: 
   const where = external ? `${values['origin-url'] ?? '-'} / ${values['edge-url'] ?? '-'}` : `client↔origin and edge↔origin ${ctx.shape.far.rttMs} ms RTT, ${ctx.shape.far.rateMbit} Mbit/s; client↔edge ${ctx.shape.edge.rttMs} ms RTT, ${ctx.shape.edge.rateMbit || '∞'} Mbit/s (${ctx.impairment})`;
   console.log(`\nStart-time table: TTFF on the watch page in headless Chromium, median of ${runs} cold-browser runs`);
   console.log(`${where}; ${values.width}x${values.height} ${values.duration} s clip${ctx.warmedBytes ? `, warm edge holds every rung (${(ctx.warmedBytes / 1e6).toFixed(1)} MB)` : ''}\n`);
-  console.log('| row | seed | Kinema median | p90 | seed / Kinema | master.m3u8 | 1st segment | rung at 1st frame | better than seed |');
+  console.log('| row | seed | Kinema median | p90 | seed / Kinema | master.m3u8 | 1st segment | video rungs fetched before 1st frame | better than seed |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of table) {
     console.log(`| ${r.label} | ${r.seedSec !== undefined ? `${r.seedSec} s` : '–'} | ${sec(r.median)} s | ${sec(r.p90)} s | ${r.seedSec !== undefined ? `${((r.seedSec * 1000) / r.median).toFixed(1)}x` : '–'} | ${sec(r.manifest)} s | ${sec(r.segment)} s | ${r.rungs.join('/')} | ${r.better === undefined ? '–' : r.better ? 'yes' : 'NO'} |`);
   }
   const loadAfter = loadavg()[0]!;
-  console.log(`\nrows without fast start load the page with ?hlsDefaults=1 (hls.js defaults, play API fetched, no media warm-up); fast start is the web app as shipped.`);
+  console.log(`\nfast start: the web app as shipped, first visit (lowest rung first). Seed rows without it: the same app for a returning viewer with a high saved throughput, who starts on the top rung. hls.js defaults: ?hlsDefaults=1.`);
   console.log(`machine: ${cpus().length} CPUs, 1-min load average ${ctx.loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after` +
     (Math.max(ctx.loadBefore, loadAfter) > cpus().length ? ' — OVERLOADED: Chromium, nginx and Kinema compete for CPU with other work, figures are inflated' : ''));
   const seeded = table.filter((r) => r.better !== undefined);
