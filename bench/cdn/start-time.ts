@@ -72,6 +72,8 @@ const EDGE_PORT = 8080;
 
 interface Sample {
   ttffMs: number;
+  /** The page's HTML fully received. */
+  htmlMs: number;
   manifestMs: number;
   firstSegmentMs: number;
   /** Rungs whose video segments were requested before the first frame. */
@@ -117,6 +119,7 @@ const COLLECT = `(() => {
   const end = (re) => { const r = resources.find((x) => re.test(x.name)); return r ? r.responseEnd : NaN; };
   return {
     ttffMs: performance.getEntriesByName('kinema:first-frame')[0].startTime,
+    htmlMs: performance.getEntriesByType('navigation')[0].responseEnd,
     manifestMs: end(/master\\.m3u8/),
     firstSegmentMs: end(/\\.m4s/),
     rung: [...new Set(resources.filter((x) => x.startTime < performance.getEntriesByName('kinema:first-frame')[0].startTime).map((x) => (/\\/([^/]+)\\/seg_\\d+\\.m4s/.exec(x.name) || [])[1]).filter((r) => r && r !== 'audio'))].join('+'),
@@ -385,7 +388,7 @@ function report(rows: Row[], samples: Map<string, Sample[]>, ctx: { loadBefore: 
     const med = (k: keyof Sample) => percentile(s.map((x) => x[k] as number).filter(Number.isFinite), 50);
     const median = med('ttffMs');
     const rungs = [...new Set(s.map((x) => x.rung).filter(Boolean))];
-    return { ...r, median, p90: percentile(s.map((x) => x.ttffMs), 90), manifest: med('manifestMs'), segment: med('firstSegmentMs'), rungs, better: r.seedSec === undefined ? undefined : median < r.seedSec * 1000 };
+    return { ...r, median, p90: percentile(s.map((x) => x.ttffMs), 90), html: med('htmlMs'), manifest: med('manifestMs'), segment: med('firstSegmentMs'), rungs, better: r.seedSec === undefined ? undefined : median < r.seedSec * 1000 };
   });
   if (values.json) {
     console.log(JSON.stringify({ runs, ...ctx, rows: table, samples: Object.fromEntries(samples) }, null, 2));
@@ -395,10 +398,10 @@ function report(rows: Row[], samples: Map<string, Sample[]>, ctx: { loadBefore: 
   const where = external ? `${values['origin-url'] ?? '-'} / ${values['edge-url'] ?? '-'}` : `client↔origin and edge↔origin ${ctx.shape.far.rttMs} ms RTT, ${ctx.shape.far.rateMbit} Mbit/s; client↔edge ${ctx.shape.edge.rttMs} ms RTT, ${ctx.shape.edge.rateMbit || '∞'} Mbit/s (${ctx.impairment})`;
   console.log(`\nStart-time table: TTFF on the watch page in headless Chromium, median of ${runs} cold-browser runs`);
   console.log(`${where}; ${values.width}x${values.height} ${values.duration} s clip${ctx.warmedBytes ? `, warm edge holds every rung (${(ctx.warmedBytes / 1e6).toFixed(1)} MB)` : ''}\n`);
-  console.log('| row | seed | Kinema median | p90 | seed / Kinema | master.m3u8 | 1st segment | video rungs fetched before 1st frame | better than seed |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| row | seed | Kinema median | p90 | seed / Kinema | page HTML | master.m3u8 | 1st .m4s | video rungs fetched before 1st frame | better than seed |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of table) {
-    console.log(`| ${r.label} | ${r.seedSec !== undefined ? `${r.seedSec} s` : '–'} | ${sec(r.median)} s | ${sec(r.p90)} s | ${r.seedSec !== undefined ? `${((r.seedSec * 1000) / r.median).toFixed(1)}x` : '–'} | ${sec(r.manifest)} s | ${sec(r.segment)} s | ${r.rungs.join('/')} | ${r.better === undefined ? '–' : r.better ? 'yes' : 'NO'} |`);
+    console.log(`| ${r.label} | ${r.seedSec !== undefined ? `${r.seedSec} s` : '–'} | ${sec(r.median)} s | ${sec(r.p90)} s | ${r.seedSec !== undefined ? `${((r.seedSec * 1000) / r.median).toFixed(1)}x` : '–'} | ${sec(r.html)} s | ${sec(r.manifest)} s | ${sec(r.segment)} s | ${r.rungs.join('/')} | ${r.better === undefined ? '–' : r.better ? 'yes' : 'NO'} |`);
   }
   const loadAfter = loadavg()[0]!;
   console.log(`\nfast start: the web app as shipped, first visit (lowest rung first). Seed rows without it: the same app for a returning viewer with a high saved throughput, who starts on the top rung. hls.js defaults: ?hlsDefaults=1.`);
