@@ -190,6 +190,23 @@ describe('origin protection and failover', () => {
     assert.equal(await r.text(), 'object /media/fail/v1/seg_00001.m4s');
   });
 
+  test("the web app's hashed files are kept at the edge; pages are not", async () => {
+    const edge = await startTier({ role: 'edge', origins: [echoHost] });
+    tiers.push(edge);
+    const asset = `/assets/watch-${randomBytes(4).toString('hex')}.js`;
+    const page = `/watch/${randomBytes(4).toString('hex')}`;
+    const statuses: (string | null)[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(`${edge.url}${asset}`);
+      assert.equal(await r.text(), `object ${asset}`);
+      statuses.push(r.headers.get('x-cache-status'));
+      assert.equal((await fetch(`${edge.url}${page}`).then((p) => (p.arrayBuffer(), p.headers.get('x-cache-status')))), null);
+    }
+    assert.deepEqual(statuses, ['MISS', 'HIT']);
+    assert.equal(seen.filter((s) => s.path === asset).length, 1, 'one origin fetch for the asset');
+    assert.equal(seen.filter((s) => s.path === page).length, 2, 'every page request reaches the origin');
+  });
+
   test('a listen address with a host renders as one (not listen NaN)', () => {
     const conf = renderEdgeConfig({ origins: [echoHost], listen: '127.0.0.1:9000', cacheDir: '/tmp/x', maxCacheSize: '1g' });
     assert.match(conf, /listen 127\.0\.0\.1:9000;/);

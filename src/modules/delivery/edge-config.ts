@@ -137,6 +137,7 @@ ${upstream(o)}
 
 ${privateMedia(o.tokenScript !== undefined, role)}
 ${publicMedia(o)}
+${webAssets()}
 ${passThrough(role, apiRate)}
   }
 }
@@ -271,6 +272,24 @@ ${(o.minUses ?? 1) > 1 ? `      # Admission: an object is stored at its ${o.minU
       proxy_cache_background_update on;
       proxy_cache_revalidate on;
       # This tier's own cache status; the next tier's is dropped (see its access log).
+      proxy_hide_header X-Cache-Status;
+      add_header X-Cache-Status $upstream_cache_status always;
+    }
+`;
+}
+
+/**
+ * The web app's built files: content-hashed names the origin marks immutable, so every tier keeps
+ * them (the origin's own Cache-Control decides) and a first visit's JavaScript comes from the
+ * nearby tier, not over the long haul (bench/cdn/start-time.ts measures it). Pages stay uncached.
+ */
+function webAssets(): string {
+  return `    location /assets/ {
+${PROXY}
+      proxy_cache kinema_media;
+      proxy_cache_key $kinema_media_key;
+      proxy_cache_lock on;
+      proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
       proxy_hide_header X-Cache-Status;
       add_header X-Cache-Status $upstream_cache_status always;
     }
