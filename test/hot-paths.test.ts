@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { signUp, startTestApp, type TestApp } from './support/app.js';
 import { readyVideo } from './support/delivery.js';
 import { ENGINES } from './support/databases.js';
+import { replyGenerationKey } from '../src/platform/http/reply-cache.js';
 import { ensureRedis } from './support/services.js';
 
 /**
@@ -98,18 +99,27 @@ for (const engine of ENGINES) {
 
     test('anonymous listings, channel pages and searches come from a cached body until a write', async () => {
       const paths = ['/api/v1/videos', `/api/v1/channels/${username}`, '/api/v1/search?q=clip'];
-      const firsts = await Promise.all(paths.map((p) => app.api('GET', p)));
-      for (const r of firsts) assert.equal(r.status, 200);
-      const statements = await statementsDuring(app, async () => {
-        for (const [i, p] of paths.entries()) {
-          const r = await app.api('GET', p);
-          assert.deepEqual(r.body, firsts[i]!.body, `${p}: the same answer`);
-          // A client that revalidates gets a 304 for the body it has.
-          const etag = r.headers.get('etag');
-          assert.ok(etag, `${p}: an ETag`);
-          assert.equal((await fetch(`${app.url}${p}`, { headers: { 'if-none-match': etag } })).status, 304);
-        }
-      });
+      // A write by the worker or a job in the window (it bumps the lists' generation) makes a
+      // miss that is right: measure again then, a few times at most.
+      const generation = () => app.platform.cache.get<string>(replyGenerationKey('listings'));
+      let statements: string[] = [];
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const before = await generation();
+        const firsts: Array<Awaited<ReturnType<TestApp['api']>>> = [];
+        for (const p of paths) firsts.push(await app.api('GET', p));
+        for (const r of firsts) assert.equal(r.status, 200);
+        statements = await statementsDuring(app, async () => {
+          for (const [i, p] of paths.entries()) {
+            const r = await app.api('GET', p);
+            assert.deepEqual(r.body, firsts[i]!.body, `${p}: the same answer`);
+            // A client that revalidates gets a 304 for the body it has.
+            const etag = r.headers.get('etag');
+            assert.ok(etag, `${p}: an ETag`);
+            assert.equal((await fetch(`${app.url}${p}`, { headers: { 'if-none-match': etag } })).status, 304);
+          }
+        });
+        if (before !== undefined && (await generation()) === before) break;
+      }
       // (The plays of the tests above may be appended meanwhile.)
       assert.deepEqual(statements.filter((s) => !isEventAppend(s)), []);
 

@@ -13,6 +13,8 @@ test('the api keeps answering from the database while Redis is down, and recover
     assert.equal((await app.api('GET', '/health')).body.components.cache, 'ok');
 
     await redis.kill();
+    // /health runs its checks at most once a second: the outage shows within that.
+    assert.ok(await waitFor(async () => (await app.api('GET', '/health')).body.status === 'degraded', 30_000), 'the cache outage shows in /health');
     const health = await app.api('GET', '/health');
     assert.equal(health.status, 200, 'a cache outage degrades the node, it does not take it down');
     assert.equal(health.body.status, 'degraded');
