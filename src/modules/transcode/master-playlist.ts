@@ -125,14 +125,7 @@ export interface MasterAudio {
 }
 
 /** An I-frame playlist: BANDWIDTH and AVERAGE-BANDWIDTH of its I-frames, CODECS video only. */
-export interface MasterIframeVariant {
-  playlist: string;
-  bandwidthBps: number;
-  averageBandwidthBps: number;
-  codecs: string;
-  width: number;
-  height: number;
-}
+export type MasterIframeVariant = Pick<MasterVariant, 'playlist' | 'bandwidthBps' | 'averageBandwidthBps' | 'codecs' | 'width' | 'height'>;
 
 /**
  * Render the master playlist. Every URI is relative. An audio group per audio rendition (`audio`,
