@@ -187,6 +187,8 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
     await app.register(fastifyStatic, {
       root: webDir,
       wildcard: false,
+      // The build writes .br/.gz beside each script and stylesheet (web/vite.config.ts).
+      preCompressed: true,
       setHeaders: (reply, path) => reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
     });
   } else {

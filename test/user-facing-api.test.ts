@@ -1,6 +1,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { packageRoot } from '../src/platform/paths.js';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
@@ -160,6 +162,38 @@ describe('errors people and scripts can act on', () => {
       assert.equal(res.status, 404, path);
       assert.equal((await res.json()).error.code, 'NOT_FOUND');
     }
+  });
+
+  test('the web app\'s scripts and styles go compressed to browsers that accept it: the same bytes once decoded, cached for a year', async () => {
+    const assets = join(packageRoot, 'dist', 'web', 'assets');
+    const get = (file: string, encoding?: string) =>
+      new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        httpGet(`${app.url}/assets/${file}`, { headers: encoding ? { 'accept-encoding': encoding } : {} }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) })).on('error', reject);
+        }).on('error', reject);
+      });
+    const scripts = readdirSync(assets).filter((f) => /\.(js|css)$/.test(f) && statSync(join(assets, f)).size >= 1024);
+    assert.ok(scripts.some((f) => /^watch-.*\.js$/.test(f)) && scripts.some((f) => /^index-.*\.js$/.test(f)), `the build has an entry and a watch chunk: ${scripts.join(' ')}`);
+    for (const file of scripts) {
+      const raw = readFileSync(join(assets, file));
+      for (const [accept, encoding, decode] of [['gzip, deflate, br', 'br', brotliDecompressSync], ['gzip', 'gzip', gunzipSync]] as const) {
+        const res = await get(file, accept);
+        assert.equal(res.headers['content-encoding'], encoding, `${file} for ${accept}`);
+        assert.match(String(res.headers.vary), /accept-encoding/i, 'caches keep one copy per encoding');
+        assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+        assert.ok(res.body.length < raw.length, `${file} ${encoding}: ${res.body.length} bytes sent for ${raw.length}`);
+        // What the browser runs must be the build's own file, byte for byte (a copy taken before
+        // the build's last rewrite once left the entry chunk unable to load any page).
+        assert.ok(decode(res.body).equals(raw), `${file}: ${encoding} decodes to the built file`);
+      }
+      const plain = await get(file);
+      assert.equal(plain.headers['content-encoding'], undefined, 'a client that asks for no encoding gets the file as it is');
+      assert.ok(plain.body.equals(raw), file);
+    }
+    const watch = scripts.find((f) => /^watch-.*\.js$/.test(f))!;
+    const watchBr = (await get(watch, 'br')).body.length;
+    assert.ok(watchBr < statSync(join(assets, watch)).size / 2.5, `the watch chunk (hls.js) shrinks to ${watchBr} bytes`);
   });
 
   test('the watch page of a video that exists answers 200 in every state to its owner; not ready, 404 to others', async () => {
