@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * Headless Chromium for the browser tests and the TTFF bench: Debian's /usr/bin/chromium driven
@@ -38,4 +38,46 @@ export async function ensureChromium(): Promise<string> {
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   const executablePath = await ensureChromium();
   return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+}
+
+/** What a page did that a test should see: CSP violations, console errors, uncaught exceptions. */
+export interface Observed {
+  /** securitypolicyviolation events the page fired. */
+  violations: string[];
+  /** Console errors and uncaught exceptions. */
+  errors: string[];
+}
+
+export interface ObservedPageOptions {
+  baseURL: string;
+  timeoutMs: number;
+  width?: number;
+  height?: number;
+  /** Runs in every document before the page's own scripts (e.g. counters of media events). */
+  initScript?: () => void;
+}
+
+/**
+ * A page in a fresh context that records into `observed` every CSP violation, console error and
+ * uncaught exception. Console errors that are the app working are left out: the 401 of "who am I"
+ * when signed out, and requests aborted by typing on or leaving a page.
+ */
+export async function newObservedPage(browser: Browser, observed: Observed, o: ObservedPageOptions): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 800 }, baseURL: o.baseURL });
+  context.setDefaultTimeout(o.timeoutMs);
+  const page = await context.newPage();
+  // Exposed before any page script runs, and called from a listener added the same way, so a
+  // violation by the very first inline script is caught too.
+  await page.exposeFunction('__reportCspViolation', (v: string) => void observed.violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window as unknown as { __reportCspViolation(v: string): void }).__reportCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  if (o.initScript) await page.addInitScript(o.initScript);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 401|ERR_ABORTED/.test(m.text())) observed.errors.push(m.text());
+  });
+  page.on('pageerror', (err) => observed.errors.push(`uncaught: ${err.message}`));
+  return { context, page };
 }

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { signUp, startTestApp, type TestApp } from '../support/app.js';
 import { readyVideo } from '../support/delivery.js';
 import { freePort } from '../support/services.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, newObservedPage, type Observed } from './browser.js';
 import { buildWebApp, until } from './kinema.js';
 
 /**
@@ -19,13 +19,6 @@ import { buildWebApp, until } from './kinema.js';
 
 const UI_TIMEOUT_MS = 60_000;
 const SCREENSHOT_DIR = process.env.KINEMA_SCREENSHOT_DIR ?? tmpdir();
-
-interface Observed {
-  /** securitypolicyviolation events the page fired. */
-  violations: string[];
-  /** Console errors and uncaught exceptions. */
-  errors: string[];
-}
 
 describe('the web app under its Content-Security-Policy', () => {
   let app: TestApp;
@@ -53,24 +46,8 @@ describe('the web app under its Content-Security-Policy', () => {
   });
 
   async function openPage(path: string): Promise<{ page: Page; observed: Observed }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: app.url });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
-    const page = await context.newPage();
     const observed: Observed = { violations: [], errors: [] };
-    // Exposed before any page script runs, and called from a listener added the same way, so a
-    // violation by the very first inline script is caught too.
-    await page.exposeFunction('__reportCspViolation', (v: string) => void observed.violations.push(v));
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        (window as unknown as { __reportCspViolation(v: string): void }).__reportCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
-      });
-    });
-    page.on('console', (m) => {
-      // An anonymous visitor's "who am I" request answers 401, which Chromium logs as a failed
-      // resource; that is the app working, not an error.
-      if (m.type() === 'error' && !/status of 401/.test(m.text())) observed.errors.push(m.text());
-    });
-    page.on('pageerror', (err) => observed.errors.push(`uncaught: ${err.message}`));
+    const { page } = await newObservedPage(browser, observed, { baseURL: app.url, timeoutMs: UI_TIMEOUT_MS });
     await page.goto(path);
     return { page, observed };
   }

@@ -10,7 +10,7 @@ import { seedVideo } from '../support/discovery.js';
 import { rankAndRead, recordWatch } from '../support/ranking.js';
 import { tempDir } from '../support/services.js';
 import { tusUpload } from '../support/tus.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, newObservedPage, type Observed } from './browser.js';
 import { startWebKinema, until } from './kinema.js';
 
 /**
@@ -26,11 +26,6 @@ const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta
 /** Deadlines, not speed requirements: generous for two loaded cores and suites side by side. */
 const UI_TIMEOUT_MS = 120_000;
 const PROCESSING_TIMEOUT_MS = 300_000;
-
-interface Observed {
-  violations: string[];
-  errors: string[];
-}
 
 describe('discovery in a browser: search with suggestions, channels and subscribe, up next', () => {
   let app: TestApp;
@@ -56,21 +51,7 @@ describe('discovery in a browser: search with suggestions, channels and subscrib
   });
 
   async function newPage(observed: Observed, width = 1280, height = 800): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height }, baseURL: app.url });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
-    const page = await context.newPage();
-    await page.exposeFunction('__reportCspViolation', (v: string) => void observed.violations.push(v));
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        (window as unknown as { __reportCspViolation(v: string): void }).__reportCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`);
-      });
-    });
-    page.on('console', (m) => {
-      // 401 from "who am I" when signed out, and requests aborted by typing on or leaving, are the app working.
-      if (m.type() === 'error' && !/status of 401|ERR_ABORTED/.test(m.text())) observed.errors.push(m.text());
-    });
-    page.on('pageerror', (err) => observed.errors.push(`uncaught: ${err.message}`));
-    return page;
+    return (await newObservedPage(browser, observed, { baseURL: app.url, timeoutMs: UI_TIMEOUT_MS, width, height })).page;
   }
 
   async function logIn(page: Page, account: { username: string; password: string }): Promise<void> {

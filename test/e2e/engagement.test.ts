@@ -8,7 +8,7 @@ import { makeClip } from '../fixtures/media.js';
 import { signUp, type TestApp } from '../support/app.js';
 import { tempDir } from '../support/services.js';
 import { tusUpload } from '../support/tus.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, newObservedPage, type Observed } from './browser.js';
 import { startWebKinema, until } from './kinema.js';
 
 /**
@@ -30,11 +30,6 @@ const ROLLUP_TIMEOUT_MS = 240_000;
 const CLIP_SEC = 24;
 const DESKTOP_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
 
-interface Observed {
-  violations: string[];
-  errors: string[];
-}
-
 describe('engagement in a browser: watch beacon, resume, history, likes, QoE, dashboard', () => {
   let app: TestApp;
   let browser: Browser;
@@ -54,27 +49,20 @@ describe('engagement in a browser: watch beacon, resume, history, likes, QoE, da
     await app?.close();
   });
 
-  async function newPage(observed: Observed, width = 1280, height = 800): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width, height }, baseURL: app.url });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
-    const page = await context.newPage();
-    await page.exposeFunction('__reportCspViolation', (v: string) => void observed.violations.push(v));
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        (window as unknown as { __reportCspViolation(v: string): void }).__reportCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
-      });
-      // Media events do not bubble; a capturing listener on the document still sees them.
-      const w = window as unknown as { __waiting: number };
-      w.__waiting = 0;
-      // Stalls once playback has started (a wait before the first frame is startup, not a stall).
-      document.addEventListener('waiting', (e) => void ((e.target as HTMLVideoElement).currentTime > 0 && w.__waiting++), true);
+  function newPage(observed: Observed, width = 1280, height = 800): Promise<{ context: BrowserContext; page: Page }> {
+    return newObservedPage(browser, observed, {
+      baseURL: app.url,
+      timeoutMs: UI_TIMEOUT_MS,
+      width,
+      height,
+      initScript: () => {
+        // Media events do not bubble; a capturing listener on the document still sees them.
+        const w = window as unknown as { __waiting: number };
+        w.__waiting = 0;
+        // Stalls once playback has started (a wait before the first frame is startup, not a stall).
+        document.addEventListener('waiting', (e) => void ((e.target as HTMLVideoElement).currentTime > 0 && w.__waiting++), true);
+      },
     });
-    page.on('console', (m) => {
-      // 401 from "who am I" when signed out, and the player's aborted requests on leaving, are the app working.
-      if (m.type() === 'error' && !/status of 401|ERR_ABORTED/.test(m.text())) observed.errors.push(m.text());
-    });
-    page.on('pageerror', (err) => observed.errors.push(`uncaught: ${err.message}`));
-    return { context, page };
   }
 
   async function logIn(page: Page, account: { username: string; password: string }): Promise<void> {
