@@ -210,7 +210,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   registerIngestRoutes(app, services.ingest);
   registerQuotaRoutes(app, services.quotas);
   registerPlayRoutes(app, services.delivery);
-  if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'));
+  if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'), { edgePageTtlSec: config.edgePageTtlSec });
   registerOriginRoutes(app, services.delivery, p.store);
   // Discovery lists videos in the catalog's own shape, for the viewer asking.
   const discoveryVideoJson = createVideoJson({ uploadUrl, posterUrlFor: services.delivery.posterUrlFor });

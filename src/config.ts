@@ -62,6 +62,11 @@ export interface Config {
    * shields first, then edges). Empty: no tiers, nothing to purge.
    */
   edgePurgeUrls: string[];
+  /**
+   * How long the cache tiers may keep a signed-out viewer's watch page (EDGE_PAGE_TTL_SEC, nginx's
+   * X-Accel-Expires; 0: never). A takedown purges it sooner (EDGE_PURGE_URLS).
+   */
+  edgePageTtlSec: number;
   /** `open`: anyone may create an account; `closed`: only operators, with `kinema users create`. */
   signup: 'open' | 'closed';
   /** Accounts one client address may create per hour (0: no limit). */
@@ -327,6 +332,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     logLevel,
     trustProxy: trustProxy(merged),
     edgePurgeUrls: urlList(merged, 'EDGE_PURGE_URLS'),
+    edgePageTtlSec: int(merged, 'EDGE_PAGE_TTL_SEC', 30, 0, 86_400),
     signup: signup(merged),
     signupsPerAddressPerHour: int(merged, 'SIGNUPS_PER_ADDRESS_PER_HOUR', 5, 0),
     loginAttemptsPerAddress: int(merged, 'LOGIN_ATTEMPTS_PER_ADDRESS', 30, 1),

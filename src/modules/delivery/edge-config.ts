@@ -1,3 +1,5 @@
+import { MOBILE_UA_PATTERN } from './rendition-choice.js';
+
 /**
  * `kinema edge-config`: nginx configurations for the two cache tiers in front of the api nodes.
  * An **edge** sits near viewers and fetches misses from a **shield**; the shield sits near the
@@ -129,6 +131,7 @@ ${slowClients(t)}
   }
 
 ${purgeGate(o.purgeFrom ?? ['127.0.0.1', '::1'])}
+${pageVariants()}
 ${o.tokenScript ? `  js_import kinema from ${o.tokenScript};\n  js_set $kinema_token kinema.check;\n` : ''}${role === 'edge' ? edgeClientAddress(o.trustedProxies ?? []) : ''}${apiRate > 0 ? `  # Origin protection: API requests per client address (a viral video's /play storm, scrapers).\n  limit_req_zone $binary_remote_addr zone=kinema_api:16m rate=${apiRate}r/s;\n  limit_req_status 429;\n` : ''}
 ${upstream(o)}
 
@@ -138,6 +141,7 @@ ${upstream(o)}
 ${privateMedia(o.tokenScript !== undefined, role)}
 ${publicMedia(o)}
 ${webAssets()}
+${watchPages(role)}
 ${passThrough(role, apiRate)}
   }
 }
@@ -291,6 +295,59 @@ ${PROXY}
       proxy_cache_lock on;
       proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
       proxy_hide_header X-Cache-Status;
+      add_header X-Cache-Status $upstream_cache_status always;
+    }
+`;
+}
+
+/**
+ * What a signed-out viewer's watch page depends on besides its path (the play answer's starting
+ * rung reads these client hints: rendition-choice.ts), and whether a request is signed in.
+ */
+function pageVariants(): string {
+  return `  # Watch pages: signed in (a session cookie or a bearer token) means never from the cache.
+  map $http_cookie $kinema_session_cookie {
+    default "";
+    "~(^|;)\\s*(__Host-)?kinema_session=" 1;
+  }
+  map "$kinema_session_cookie$http_authorization" $kinema_signed_in {
+    default 1;
+    "" "";
+  }
+  # The client hints a watch page's play answer reads: a phone or not (Sec-CH-UA-Mobile, else the
+  # user agent, as the api decides), Save-Data, ECT and Downlink. Part of the page's cache key.
+  map "$http_sec_ch_ua_mobile:$http_user_agent" $kinema_mobile {
+    "~^\\?1:" m;
+    "~^\\?0:" d;
+    "~*${MOBILE_UA_PATTERN}" m;
+    default d;
+  }
+`;
+}
+
+/**
+ * Watch pages for signed-out viewers: the origin says how long a tier may keep one
+ * (`X-Accel-Expires`, 30 s for a page, 10 s for a 404; watch-page.ts), so for a popular video the
+ * far origin is off the first frame's path. Any request with a session skips the cache and is
+ * never stored; a purge refreshes the page like the media. A shield passes the header on to its
+ * edges, which keep it to themselves (nginx never forwards X-Accel-* to browsers).
+ */
+function watchPages(role: EdgeRole): string {
+  return `    location /watch/ {
+${PROXY}
+      proxy_set_header X-Forwarded-For ${forwardedFor(role)};
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_cache kinema_media;
+      proxy_cache_key "$kinema_media_key|$kinema_mobile|$http_save_data|$http_ect|$http_downlink";
+      # Only X-Accel-Expires decides: the page's Cache-Control (no-store) is for browsers.
+      proxy_ignore_headers Cache-Control Expires;
+      proxy_cache_bypass $kinema_signed_in $kinema_purge;
+      proxy_no_cache $kinema_signed_in;
+      proxy_cache_lock on;
+      proxy_cache_lock_timeout 5s;
+      proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
+      proxy_cache_background_update on;
+${role === 'shield' ? '      proxy_pass_header X-Accel-Expires;\n' : ''}      proxy_hide_header X-Cache-Status;
       add_header X-Cache-Status $upstream_cache_status always;
     }
 `;

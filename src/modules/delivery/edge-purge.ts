@@ -24,7 +24,7 @@ export const EDGE_PURGE_QUEUE_SETTINGS: QueueSettings = { retryLimit: 50, retryD
 
 export interface EdgePurgeJob {
   videoId: string;
-  /** Media URL paths (`/media/{id}/{version}/…`) to purge. */
+  /** URL paths to purge: the watch page and the media (`/media/{id}/{version}/…`). */
   paths: string[];
 }
 
@@ -41,7 +41,8 @@ export function createMediaWithdrawal(deps: { queue: JobQueue; store: ObjectStor
     if (deps.tiers.length === 0) return;
     const keys = await deps.store.list(`media/${videoId}/`);
     if (keys.length === 0) return;
-    await deps.queue.send<EdgePurgeJob>(EDGE_PURGE_QUEUE, { videoId, paths: keys.map((k) => `/${k}`) }, { trx });
+    // The signed-out watch page (kept by the tiers for a short while) goes with the media.
+    await deps.queue.send<EdgePurgeJob>(EDGE_PURGE_QUEUE, { videoId, paths: [`/watch/${videoId}`, ...keys.map((k) => `/${k}`)] }, { trx });
   };
 }
 

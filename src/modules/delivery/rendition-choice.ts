@@ -42,7 +42,9 @@ const ECT_BPS: Record<NonNullable<ClientHints['ect']>, number> = {
   '4g': Number.POSITIVE_INFINITY,
 };
 
-const MOBILE_UA = /Mobi|iPhone|iPod|Android.+Mobile|Opera Mini|IEMobile|BlackBerry/i;
+/** User agents taken for phones when Sec-CH-UA-Mobile is absent; the edge config uses the same pattern. */
+export const MOBILE_UA_PATTERN = 'Mobi|iPhone|iPod|Android.+Mobile|Opera Mini|IEMobile|BlackBerry';
+const MOBILE_UA = new RegExp(MOBILE_UA_PATTERN, 'i');
 
 /**
  * Reads the hints from request headers (lower-case names, as Node gives them) and the query.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { HttpServer } from '../../platform/http/server.js';
 import { isAppError } from '../../platform/errors.js';
 import { readClientHints } from './rendition-choice.js';
+import { NEGATIVE_CACHE_SEC } from './edge-config.js';
 import { playAnswer } from './play-routes.js';
 import type { DeliveryService, ReadyPlayback } from './service.js';
 import { INIT_SEGMENT, MEDIA_PLAYLIST, segmentFile } from '../media-layout/index.js';
@@ -51,8 +52,27 @@ export function renderWatchPage(indexHtml: string, answer: { status: number; bod
     : `${indexHtml.slice(0, at)}${links.join('')}${inline}\n    ${indexHtml.slice(at)}`;
 }
 
+/**
+ * How long the cache tiers keep a watch page (nginx's `X-Accel-Expires`, which nginx reads and
+ * never passes on to browsers; edge-config.ts). A signed-out viewer's page is the same for every
+ * signed-out viewer with the same client hints (the tiers key on them): public and unlisted
+ * videos only (private ones answer 404 to them), no resume point, no signed URLs. Kept
+ * `pageTtlSec` (EDGE_PAGE_TTL_SEC, 30 s by default), so a far origin is off the first frame's
+ * path for the viewers of a popular video; a takedown purges it at once (edge-purge.ts), and a
+ * 404 is kept like a purged segment's. Signed-in pages: never (the tiers also skip their cache
+ * for any request with a session).
+ */
+export function edgePageTtlSec(signedIn: boolean, status: number, pageTtlSec: number): number {
+  if (signedIn || pageTtlSec === 0) return 0;
+  if (status === 200) return pageTtlSec;
+  if (status === 404) return Math.min(pageTtlSec, NEGATIVE_CACHE_SEC);
+  return 0;
+}
+
+const EDGE_TTL_HEADER = 'x-accel-expires';
+
 /** `GET /watch/:id`: index.html with the play answer inlined (see renderWatchPage). */
-export function registerWatchPage(app: HttpServer, delivery: DeliveryService, indexHtmlPath: string) {
+export function registerWatchPage(app: HttpServer, delivery: DeliveryService, indexHtmlPath: string, opts: { edgePageTtlSec: number }) {
   const indexHtml = readFileSync(indexHtmlPath, 'utf8');
   app.get('/watch/:id', { schema: { hide: true } }, async (req, reply) => {
     const id = (req.params as { id: string }).id;
@@ -67,8 +87,11 @@ export function registerWatchPage(app: HttpServer, delivery: DeliveryService, in
         answer = { status: err.status, body: { error: { code: err.code, message: err.message } } };
       }
     }
-    // Per viewer (signed URLs for private videos, the resume point): never cached. The page
-    // draws "not found" for a 404 answer, and says so in its status too (crawlers, link checkers).
+    // Browsers never keep it (a signed-in viewer's page carries their resume point and signed
+    // URLs). The cache tiers may keep a signed-out viewer's page briefly (see edgePageTtlSec).
+    // The page draws "not found" for a 404 answer, and says so in its status too (crawlers, link checkers).
+    const edgeTtl = edgePageTtlSec(req.principal !== null, answer.status, opts.edgePageTtlSec);
+    if (edgeTtl > 0) reply.header(EDGE_TTL_HEADER, String(edgeTtl));
     return reply.status(answer.status === 404 ? 404 : 200).type('text/html').header('cache-control', 'no-store').send(renderWatchPage(indexHtml, answer));
   });
 }
