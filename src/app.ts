@@ -25,7 +25,7 @@ import { createCatalogService, createLifecycle, createVersionRetention, register
 import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
 import { createPipelineWorker, queueRestoreWith, queueTranscodeWith, RESTORE_QUEUE, RESTORE_QUEUE_SETTINGS, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
 import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
-import { createDeliveryService, createMediaWithdrawal, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
+import { createDeliveryService, createMediaWithdrawal, createRetiredVersionPurge, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
 import { createAnalyticsFigures, createEventRecorder, createRollup, ensurePartitions, registerAnalyticsRoutes, ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS } from './modules/analytics/index.js';
 import {
   createBeaconIntake, createBeaconLimits, createEngagementBatchHook, createHistoryService, createQoeMetrics, createRatingService, registerEngagementRoutes,
@@ -361,6 +361,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
       scratchDirs: { work: join(config.dataDir, 'work'), downloads: config.s3 ? downloadsDir(config) : undefined },
       maxDurationSec: config.maxDurationSec, maxEncodeGigapixels: config.maxEncodeGigapixels, stallAfterSec: config.transcodeStallSec,
       supersededGraceSec: SUPERSEDED_GRACE_SEC,
+      purgeFromTiers: createRetiredVersionPurge({ queue: platform.queue, store: platform.store, tiers: config.edgePurgeUrls }),
     });
     await worker.start();
   }

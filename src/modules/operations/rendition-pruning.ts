@@ -43,6 +43,8 @@ export interface RenditionPruningDeps {
   /** Rungs above 720p unplayed this many days are removed; a ladder younger than that is kept whole. */
   afterDays: number;
   batchSize?: number;
+  /** Play data rolled up longer ago than this is stale: the pass prunes nothing. Default a day. */
+  rollupFreshSec?: number;
 }
 
 const isTall = (r: StoredRendition) => Math.min(r.width, r.height) > PRUNE_ABOVE_SHORT_SIDE;
@@ -74,7 +76,7 @@ export function createRenditionPruning(deps: RenditionPruningDeps) {
   async function isRollupFresh(): Promise<boolean> {
     const row = await deps.db.selectFrom('rollupState').select('doneThrough')
       .where('name', '=', 'hourly')
-      .where('doneThrough', '>', sql<Date>`now() - make_interval(secs => ${ROLLUP_FRESH_SEC})`)
+      .where('doneThrough', '>', sql<Date>`now() - make_interval(secs => ${deps.rollupFreshSec ?? ROLLUP_FRESH_SEC})`)
       .executeTakeFirst();
     return !!row;
   }

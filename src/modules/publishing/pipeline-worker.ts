@@ -15,6 +15,8 @@ export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'st
   /** How long a superseded version stays servable (at least the signed-URL lifetime). */
   supersededGraceSec: number;
   sweepEveryMs?: number;
+  /** Queues the purge of a swept version's URLs from the cache tiers (EDGE_PURGE_URLS set). */
+  purgeFromTiers?: (videoId: string, version: string) => Promise<void>;
 }
 
 /**
