@@ -39,7 +39,7 @@ export const PlayReady = Type.Object({
   storyboardUrl: orNull('string', { format: 'uri-reference', description: 'WebVTT storyboard of scrub-bar thumbnails' }),
   expiresAt: orNull('string', { format: 'date-time', description: 'When signed URLs stop working; request /play again after it' }),
   removedRenditions: Type.Optional(Type.Array(Type.String(), {
-    description: 'Renditions this video had that were removed because nobody played them for a long time (e.g. 1080p); asking for one with ?quality= brings it back within minutes, and the video plays on the renditions listed meanwhile',
+    description: 'Present only when some were removed: renditions this video had that were removed because nobody played them for a long time (e.g. 1080p); asking for one with ?quality= brings it back within minutes, and the video plays on the renditions listed meanwhile',
   })),
   resumeAtSec: orNull('number', {
     description: 'Where a signed-in viewer left off, when between 5 % and 90 % of the video (Jellyfin\'s rule); null otherwise: anonymous, history paused, never watched, or past 90 % (counts as watched: start over)',

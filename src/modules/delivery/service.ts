@@ -146,7 +146,8 @@ export function createDeliveryService(deps: DeliveryDeps) {
       storyboardUrl: v.storyboardPath ? url(v.storyboardPath) : null,
       expiresAt: expiresAtSec === null ? null : new Date(expiresAtSec * 1000).toISOString(),
       resumeAtSec: null,
-      removedRenditions: (v.prunedRenditions ?? []).map((r) => r.label),
+      // Only on a ladder that lost rungs: the answer for every other video stays as it was.
+      ...(v.prunedRenditions?.length ? { removedRenditions: v.prunedRenditions.map((r) => r.label) } : {}),
     };
   }
 
