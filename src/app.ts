@@ -23,9 +23,9 @@ import { createOutages, reportFailure, type Outages } from './platform/outage.js
 import { createIdentityService, createSessionCookie, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
 import { createCatalogService, createLifecycle, createVersionRetention, registerCatalogRoutes } from './modules/catalog/index.js';
 import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
-import { createPipelineWorker, queueTranscodeWith, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
+import { createPipelineWorker, queueRestoreWith, queueTranscodeWith, RESTORE_QUEUE, RESTORE_QUEUE_SETTINGS, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
 import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
-import { createDeliveryService, createMediaWithdrawal, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
+import { createDeliveryService, createMediaWithdrawal, createRetiredVersionPurge, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
 import { createAnalyticsFigures, createEventRecorder, createRollup, ensurePartitions, registerAnalyticsRoutes, ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS } from './modules/analytics/index.js';
 import {
   createBeaconIntake, createBeaconLimits, createEngagementBatchHook, createHistoryService, createQoeMetrics, createRatingService, registerEngagementRoutes,
@@ -36,7 +36,9 @@ import {
   createRankingJob, createRankingService, createSearchService, RANKING_PERIOD_SEC, RANKING_QUEUE, RANKING_QUEUE_SETTINGS, registerRankingRoutes, registerSearchRoutes,
 } from './modules/discovery/index.js';
 import { createChannelService, registerChannelRoutes } from './modules/channels/index.js';
-import { createStorageLifecycle, LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS, registerQueueMetrics } from './modules/operations/index.js';
+import {
+  createRenditionPruning, createRenditionRestore, createStorageLifecycle, LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS, registerQueueMetrics, registerRestoreRoutes,
+} from './modules/operations/index.js';
 
 export interface Roles {
   api: boolean;
@@ -92,6 +94,7 @@ export async function buildPlatform(config: Config, log: Logger): Promise<Platfo
       await q.define(ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS);
       await q.define(EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS);
       await q.define(LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS);
+      await q.define(RESTORE_QUEUE, RESTORE_QUEUE_SETTINGS);
       await q.define(RANKING_QUEUE, RANKING_QUEUE_SETTINGS);
       // Today's and the next days' event partitions exist before the first beacon is written.
       await ensurePartitions(database.db);
@@ -126,6 +129,13 @@ const isCacheShared = (config: Config) => !!(config.redisUrl || config.redisClus
  * the 6 h signed-URL lifetime, so a viewer in the middle of the old version never gets a 404.
  */
 const SUPERSEDED_GRACE_SEC = 24 * 3600;
+
+/** The lifecycle's removal of unplayed top rungs, when PRUNE_AFTER_DAYS is on. */
+export function renditionPruning(p: Platform, services: Pick<ReturnType<typeof buildServices>, 'lifecycle' | 'retention'>) {
+  const afterDays = p.config.lifecycle.pruneAfterDays;
+  if (afterDays === undefined) return undefined;
+  return createRenditionPruning({ db: p.database.db, store: p.store, log: p.log, lifecycle: services.lifecycle, retention: services.retention, afterDays });
+}
 
 /** PGlite's data directory (see openEmbeddedDb in platform/db/pglite.ts). */
 const embeddedDbDir = (config: Config) => join(config.dataDir, 'db');
@@ -210,6 +220,7 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   registerIngestRoutes(app, services.ingest);
   registerQuotaRoutes(app, services.quotas);
   registerPlayRoutes(app, services.delivery);
+  registerRestoreRoutes(app, services.restore);
   if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'), { edgePageTtlSec: config.edgePageTtlSec });
   registerOriginRoutes(app, services.delivery, p.store);
   // Discovery lists videos in the catalog's own shape, for the viewer asking.
@@ -268,8 +279,11 @@ function buildServices(p: Platform) {
   });
   const history = createHistoryService({ db: p.database.db });
   const ratings = createRatingService({ db: p.database.db, catalog });
+  const restore = createRenditionRestore({
+    catalog, lifecycle, store: p.store, cache: p.cache, log: p.log, queueRestore: queueRestoreWith(p.queue), viewerRestoresPerHour: p.config.lifecycle.restoresPerHour,
+  });
   const delivery = createDeliveryService({
-    catalog, lifecycle, cache: p.cache, analytics, resumeAt: history.resumeAt,
+    catalog, lifecycle, cache: p.cache, analytics, resumeAt: history.resumeAt, onRemovedRenditionAsked: restore.askedByViewer,
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
   });
   const acceptBeacon = createBeaconIntake({
@@ -280,7 +294,7 @@ function buildServices(p: Platform) {
   const rollup = createRollup({ db: p.database.db, log: p.log, retentionDays: p.config.eventRetentionDays });
   const retention = createVersionRetention(p.database.db);
   const ranking = createRankingJob({ db: p.database.db, cache: p.cache, log: p.log, retentionDays: p.config.eventRetentionDays });
-  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, history, ratings, acceptBeacon, figures, rollup, ranking };
+  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, history, ratings, acceptBeacon, figures, rollup, ranking, restore };
 }
 
 /**
@@ -294,7 +308,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
   const platform = await buildPlatform(config, log);
   const services = buildServices(platform);
   // Every role shows the queues' depth: one scrape target answers for the whole fleet.
-  registerQueueMetrics({ registry: platform.metrics.registry, sql: platform.database.sql, queues: [TRANSCODE_QUEUE, ROLLUP_QUEUE, LIFECYCLE_QUEUE], log });
+  registerQueueMetrics({ registry: platform.metrics.registry, sql: platform.database.sql, queues: [TRANSCODE_QUEUE, ROLLUP_QUEUE, LIFECYCLE_QUEUE, RESTORE_QUEUE], log });
   const timers: NodeJS.Timeout[] = [];
   let http: HttpServer | undefined;
   let url: string | undefined;
@@ -325,9 +339,11 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
     sweep('analytics rollup request', requestRollup, 60_000);
     // Takedowns at the cache tiers: polled every 0.5 s, so media leaves them within seconds.
     await platform.queue.work<EdgePurgeJob>(EDGE_PURGE_QUEUE, { concurrency: 2, pollIntervalSec: 0.5 }, (job) => purgeFromTiers(config.edgePurgeUrls, job.data.paths, log));
-    if (config.lifecycle.coldAfterDays !== undefined) {
+    if (config.lifecycle.coldAfterDays !== undefined || config.lifecycle.pruneAfterDays !== undefined) {
       // The storage lifecycle: asked for every hour, one job a day whoever asks (singleton key).
-      const lifecycle = createStorageLifecycle({ db: platform.database.db, store: platform.store, log, coldAfterDays: config.lifecycle.coldAfterDays });
+      const lifecycle = createStorageLifecycle({
+        db: platform.database.db, store: platform.store, log, coldAfterDays: config.lifecycle.coldAfterDays, pruning: renditionPruning(platform, services),
+      });
       await platform.queue.work(LIFECYCLE_QUEUE, { concurrency: 1 }, async () => void (await lifecycle.run()));
       const requestLifecycle = () => platform.queue.send(LIFECYCLE_QUEUE, {}, { singletonKey: `lifecycle-${new Date().toISOString().slice(0, 10)}` });
       await requestLifecycle();
@@ -347,6 +363,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
       scratchDirs: { work: join(config.dataDir, 'work'), downloads: config.s3 ? downloadsDir(config) : undefined },
       maxDurationSec: config.maxDurationSec, maxEncodeGigapixels: config.maxEncodeGigapixels, stallAfterSec: config.transcodeStallSec,
       supersededGraceSec: SUPERSEDED_GRACE_SEC,
+      purgeFromTiers: createRetiredVersionPurge({ queue: platform.queue, store: platform.store, tiers: config.edgePurgeUrls }),
     });
     await worker.start();
   }

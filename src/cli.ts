@@ -22,7 +22,7 @@ Commands:
   transcode IN --out D  validate and transcode a file to an HLS ladder in D, offline
   edge-config           print an nginx config for an edge or shield cache tier
   edge-prewarm          load the trending videos' first 30 s into the shields and edges
-  lifecycle             move originals older than COLD_AFTER_DAYS to the cold tier, once
+  lifecycle             one storage lifecycle pass: cold originals, unplayed top rungs (--dry-run)
   users create          create an account (e.g. the first admin) from the command line
 
 Every setting is an environment variable or the matching flag (--port 9000 = PORT=9000):
@@ -119,13 +119,16 @@ administrator of an instance whose sign-up is closed. The password is read from 
 With the embedded database (no DATABASE_URL), stop Kinema first: the data directory is locked.`,
   },
   lifecycle: {
-    help: `Usage: kinema lifecycle [--print-s3-rules] [--setting value ...]
+    help: `Usage: kinema lifecycle [--dry-run] [--print-s3-rules] [--setting value ...]
 
 Runs one pass of the storage lifecycle and prints what it did: originals uploaded more than
 COLD_AFTER_DAYS ago move to the cold tier (S3: the storage class S3_COLD_STORAGE_CLASS, GLACIER_IR
-by default; local storage: COLD_DIR). The api runs the same pass daily when COLD_AFTER_DAYS is set.
+by default; local storage: COLD_DIR), and renditions above 720p nobody played for PRUNE_AFTER_DAYS
+(default 90; 0: never) leave each video's current version (they come back by re-encoding the
+original when asked for). The api runs the same pass daily.
 
-  --print-s3-rules      print the rule as an S3 lifecycle configuration (JSON for
+  --dry-run             change nothing: print what would move and be removed, and the bytes freed
+  --print-s3-rules      print the originals' rule as an S3 lifecycle configuration (JSON for
                         aws s3api put-bucket-lifecycle-configuration) and exit, for operators
                         who let the provider move objects instead
   --cold-after-days N, --cold-dir DIR, --data-dir, --database-url, --s3-bucket, ...
@@ -267,7 +270,7 @@ async function users(argv: string[]): Promise<number> {
 /** `kinema lifecycle`: one storage lifecycle pass, or its rule as an S3 lifecycle configuration. */
 async function lifecycle(argv: string[]): Promise<number> {
   const settingFlags = Object.fromEntries(SETTING_NAMES.map((name) => [flagOf(name), { type: 'string' as const }]));
-  const { values } = parseCommandArgs('lifecycle', argv, { ...settingFlags, 'print-s3-rules': { type: 'boolean' } });
+  const { values } = parseCommandArgs('lifecycle', argv, { ...settingFlags, 'print-s3-rules': { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
   if (values.help) {
     process.stdout.write(`${COMMANDS.lifecycle!.help}\n`);
     return EXIT_OK;
@@ -278,20 +281,27 @@ async function lifecycle(argv: string[]): Promise<number> {
     if (typeof value === 'string') settings[name] = value;
   }
   const config = loadConfig({ ...process.env, ...settings });
-  const coldAfterDays = config.lifecycle.coldAfterDays;
-  if (coldAfterDays === undefined) throw new UsageError('lifecycle', 'set COLD_AFTER_DAYS (or --cold-after-days N): originals older than that many days move to the cold tier');
+  const { coldAfterDays, pruneAfterDays } = config.lifecycle;
   const ops = await import('./modules/operations/index.js');
   if (values['print-s3-rules']) {
+    if (coldAfterDays === undefined) throw new UsageError('lifecycle', 'set COLD_AFTER_DAYS (or --cold-after-days N): originals older than that many days move to the cold tier');
     const storageClass = config.s3?.coldStorageClass ?? 'GLACIER_IR';
     process.stdout.write(`${JSON.stringify(ops.s3LifecycleRules({ coldAfterDays, storageClass }), null, 2)}\n`);
     return EXIT_OK;
   }
-  const [{ createLogger }, { buildPlatform }] = await Promise.all([import('./platform/log.js'), import('./app.js')]);
+  if (coldAfterDays === undefined && pruneAfterDays === undefined) {
+    throw new UsageError('lifecycle', 'nothing to do: set COLD_AFTER_DAYS (originals to the cold tier) or PRUNE_AFTER_DAYS above 0 (unplayed renditions above 720p)');
+  }
+  const [{ createLogger }, { buildPlatform, renditionPruning }, catalogModule] = await Promise.all([import('./platform/log.js'), import('./app.js'), import('./modules/catalog/index.js')]);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const platform = await buildPlatform(config, log);
   try {
-    const report = await ops.createStorageLifecycle({ db: platform.database.db, store: platform.store, log, coldAfterDays }).run();
-    process.stdout.write(`Originals moved to the cold tier: ${report.movedToCold} (already cold: ${report.alreadyCold}, gone: ${report.missing}).\n`);
+    // A published pruned version changes the video row: api processes sharing the cache see it at once.
+    const catalog = catalogModule.createCatalogService({ db: platform.database.db, cache: platform.cache, store: platform.store, log });
+    const services = { lifecycle: catalogModule.createLifecycle(platform.database.db, catalog.invalidate), retention: catalogModule.createVersionRetention(platform.database.db) };
+    const dryRun = !!values['dry-run'];
+    const report = await ops.createStorageLifecycle({ db: platform.database.db, store: platform.store, log, coldAfterDays, pruning: renditionPruning(platform, services) }).run({ dryRun });
+    process.stdout.write(lifecycleSummary(report, { dryRun, coldAfterDays, pruneAfterDays }));
   } finally {
     await platform.queue.stop({ timeoutMs: 1000 });
     await platform.cache.close();
@@ -299,6 +309,27 @@ async function lifecycle(argv: string[]): Promise<number> {
     await platform.database.close();
   }
   return EXIT_OK;
+}
+
+/** What a lifecycle pass did (or, dry, would do), for people. */
+function lifecycleSummary(report: import('./modules/operations/index.js').LifecycleReport, o: { dryRun: boolean; coldAfterDays?: number; pruneAfterDays?: number }): string {
+  const lines: string[] = [];
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  if (o.coldAfterDays !== undefined) {
+    lines.push(o.dryRun
+      ? `Originals that would move to the cold tier: ${report.movedToCold}.`
+      : `Originals moved to the cold tier: ${report.movedToCold} (already cold: ${report.alreadyCold}, gone: ${report.missing}).`);
+  }
+  const pruning = report.pruning;
+  if (pruning?.skipped) lines.push(`Renditions above 720p: none removed: ${pruning.skipped}.`);
+  else if (pruning) {
+    for (const p of pruning.pruned) lines.push(`  ${p.videoId}: ${p.removed.join(', ')} (${mb(p.bytes)})${p.toVersion ? ` -> version ${p.toVersion}` : ''}`);
+    const bytes = pruning.pruned.reduce((s, p) => s + p.bytes, 0);
+    lines.push(o.dryRun
+      ? `Renditions above 720p unplayed for ${o.pruneAfterDays} days that would be removed: ${pruning.pruned.length} videos, ${mb(bytes)} freed.`
+      : `Renditions above 720p unplayed for ${o.pruneAfterDays} days removed: ${pruning.pruned.filter((p) => p.toVersion).length} videos, ${mb(bytes)} freed once the old versions are swept.`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 async function main(args: string[]): Promise<number | undefined> {

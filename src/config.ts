@@ -29,7 +29,14 @@ export interface Config {
   redisKeyPrefix: string;
   s3?: S3Config;
   /** COLD_AFTER_DAYS (unset: originals never go cold) and COLD_DIR (local storage's cold tier). */
-  lifecycle: { coldAfterDays?: number; coldDir?: string };
+  lifecycle: {
+    coldAfterDays?: number;
+    coldDir?: string;
+    /** PRUNE_AFTER_DAYS: rungs above 720p unplayed this long are removed (undefined: never). */
+    pruneAfterDays?: number;
+    /** RESTORES_PER_HOUR: restores of removed rungs that viewers' requests may start, site-wide. */
+    restoresPerHour: number;
+  };
   maxUploadBytes: number;
   /**
    * Where unfinished uploads live: `disk` (DATA_DIR/uploads on the api node; resumes must reach the
@@ -219,15 +226,20 @@ function coldStorageClass(env: Env): string {
   return raw;
 }
 
-/** The storage lifecycle: originals go cold COLD_AFTER_DAYS after upload (unset: never). */
-function storageLifecycle(env: Env, hasS3: boolean): { coldAfterDays?: number; coldDir?: string } {
+/**
+ * The storage lifecycle: originals go cold COLD_AFTER_DAYS after upload (unset: never); rungs above
+ * 720p nobody played for PRUNE_AFTER_DAYS are removed (default 90; 0: never).
+ */
+function storageLifecycle(env: Env, hasS3: boolean): Config['lifecycle'] {
   const coldDir = env.COLD_DIR ? resolve(env.COLD_DIR) : undefined;
   const coldAfterDays = env.COLD_AFTER_DAYS ? int(env, 'COLD_AFTER_DAYS', 30, 1, 36500) : undefined;
   if (coldAfterDays !== undefined && !hasS3 && !coldDir) {
     throw new ConfigError('COLD_AFTER_DAYS needs a cold tier: set COLD_DIR (a directory on another volume) or use S3 (S3_COLD_STORAGE_CLASS).');
   }
   if (coldDir && hasS3) throw new ConfigError('COLD_DIR applies to local storage only; with S3 the cold tier is a storage class (S3_COLD_STORAGE_CLASS).');
-  return { coldAfterDays, coldDir };
+  const pruneAfterDays = int(env, 'PRUNE_AFTER_DAYS', 90, 0, 36500);
+  const restoresPerHour = int(env, 'RESTORES_PER_HOUR', 20, 0, 1_000_000);
+  return { coldAfterDays, coldDir, pruneAfterDays: pruneAfterDays === 0 ? undefined : pruneAfterDays, restoresPerHour };
 }
 
 function uploadStaging(env: Env): 'disk' | 's3' {

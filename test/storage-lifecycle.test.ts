@@ -122,7 +122,7 @@ test('the lifecycle settings: a cold tier is required, GLACIER-class storage tha
   });
 });
 
-test('kinema lifecycle: prints the S3 rule, runs a pass on the embedded engine, and asks for COLD_AFTER_DAYS', async () => {
+test('kinema lifecycle: prints the S3 rule, runs a pass (and a dry run) on the embedded engine, and asks for something to do', async () => {
   const { spawnSync } = await import('node:child_process');
   const { packageRoot } = await import('../src/platform/paths.js');
   const run = (args: string[]) => spawnSync(process.execPath, [join(packageRoot, 'bin', 'kinema'), 'lifecycle', ...args], {
@@ -134,7 +134,11 @@ test('kinema lifecycle: prints the S3 rule, runs a pass on the embedded engine, 
   const pass = run(['--cold-after-days', '30', '--cold-dir', await tempDir('kinema-cli-cold-'), '--data-dir', await tempDir('kinema-cli-data-')]);
   assert.equal(pass.status, 0, pass.stderr);
   assert.match(pass.stdout, /^Originals moved to the cold tier: 0 \(already cold: 0, gone: 0\)\.$/m);
-  const missing = run(['--data-dir', await tempDir('kinema-cli-data-')]);
+  assert.match(pass.stdout, /^Renditions above 720p: none removed: the play rollup has not run in the last day/m, 'a new instance has no play data to judge by');
+  const dry = run(['--dry-run', '--cold-after-days', '30', '--cold-dir', await tempDir('kinema-cli-cold-'), '--data-dir', await tempDir('kinema-cli-data-')]);
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /^Originals that would move to the cold tier: 0\.$/m);
+  const missing = run(['--data-dir', await tempDir('kinema-cli-data-'), '--prune-after-days', '0']);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /COLD_AFTER_DAYS/);
 });

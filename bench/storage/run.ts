@@ -3,7 +3,7 @@
  * and monthly cost before and after the lifecycle policy, at $0.023 (S3 Standard) and $0.004
  * (Glacier Instant Retrieval) per GB-month.
  *
- *   npx tsx bench/storage/run.ts [--videos 1000000] [--cold-after-days 30] [--seed 14]
+ *   npx tsx bench/storage/run.ts [--videos 1000000] [--cold-after-days 30] [--prune-after-days 90] [--seed 14]
  *
  * The catalogue: uploads over 3 years, growing 50 % a year; source lengths log-normal (median
  * 4 min); sources 40 % 1080p, 35 % 720p, 15 % 2160p, 10 % 480p, uploaded at ~2.5× the top rung's
@@ -13,6 +13,9 @@
  * plays) decaying with age (half-life 60 days); a rung above 720p "unplayed for 90 days" is one
  * whose video drew no play in the last 90 days (Poisson), or whose plays never reached that rung
  * (30 % of plays do, on the QoE figures' share of time at 1080p and above: an assumption).
+ * Restores: a pruned video comes back (one re-encode of its original) when a viewer asks for a
+ * removed quality; the chance in the next 30 days is that of at least one play reaching that rung
+ * at its current (still decaying) rate.
  */
 import { parseArgs } from 'node:util';
 import { planLadder } from '../../src/modules/transcode/index.js';
@@ -22,6 +25,7 @@ const { values } = parseArgs({
   options: {
     videos: { type: 'string', default: '1000000' },
     'cold-after-days': { type: 'string', default: '30' },
+    'prune-after-days': { type: 'string', default: '90' },
     seed: { type: 'string', default: '14' },
   },
 });
@@ -44,6 +48,9 @@ function main() {
   const rand = seededRandom(Number(values.seed));
   const n = Number(values.videos);
   const coldAfterDays = Number(values['cold-after-days']);
+  const pruneAfterDays = Number(values['prune-after-days']);
+  let restoresPerMonth = 0;
+  let restoredMediaSec = 0;
   const sources = [[2160, 0.15], [1080, 0.4], [720, 0.35], [480, 0.1]] as const;
   const ladders = new Map(sources.map(([short]) => [short, peakMbps(short)]));
   let before: Bytes = { hot: 0, cold: 0 };
@@ -74,23 +81,29 @@ function main() {
     coldOriginals = add(coldOriginals, afterOriginal);
     // Plays per day: Pareto(α 1.1, scale 0.05) halving every 60 days of age.
     const playsPerDay = (0.05 / Math.pow(1 - rand(), 1 / 1.1)) * Math.pow(0.5, ageDays / 60);
-    const topRungPlaysIn90Days = 0.3 * playsPerDay * Math.min(90, ageDays);
-    const unplayedTop = ageDays >= 90 && rand() < Math.exp(-topRungPlaysIn90Days);
+    const topRungPlaysInWindow = 0.3 * playsPerDay * Math.min(pruneAfterDays, ageDays);
+    const unplayedTop = ageDays >= pruneAfterDays && rand() < Math.exp(-topRungPlaysInWindow);
     const drop = unplayedTop ? rungBytes.filter((r) => r.short > 720).reduce((s, r) => s + r.bytes, 0) : 0;
-    if (drop > 0) videosWithDrops++;
+    if (drop > 0) {
+      videosWithDrops++;
+      const askedNextMonth = 1 - Math.exp(-0.3 * playsPerDay * 30);
+      restoresPerMonth += askedNextMonth;
+      restoredMediaSec += askedNextMonth * durationSec;
+    }
     droppedBytes += drop;
     full = add(full, { hot: afterOriginal.hot - drop, cold: afterOriginal.cold });
   }
   const tb = (b: number) => `${(b / 1e12).toFixed(1)} TB`;
   const money = (m: number) => `$${Math.round(m).toLocaleString('en-US')}`;
   console.log(`catalogue: ${n.toLocaleString('en-US')} videos, originals ${tb(originalsBytes)}, ladders ${tb(ladderBytes)} (ladder rate ${MEASURED_LADDER_MBPS.toFixed(2)} Mbit/s for a 1080p source, from bench/transcode)`);
-  console.log(`top rungs above 720p unplayed for 90 days: ${videosWithDrops.toLocaleString('en-US')} videos (${((100 * videosWithDrops) / n).toFixed(0)} %), ${tb(droppedBytes)}\n`);
+  console.log(`top rungs above 720p unplayed for ${pruneAfterDays} days: ${videosWithDrops.toLocaleString('en-US')} videos (${((100 * videosWithDrops) / n).toFixed(0)} %), ${tb(droppedBytes)}`);
+  console.log(`restores (a viewer asks for a removed quality within 30 days): ${Math.round(restoresPerMonth).toLocaleString('en-US')} re-encodes a month, ${Math.round(restoredMediaSec / 3600).toLocaleString('en-US')} hours of video\n`);
   console.log('| policy | hot (Standard) | cold (Glacier IR) | $ / month | vs before |');
   console.log('|---|---:|---:|---:|---:|');
   const row = (name: string, b: Bytes) => console.log(`| ${name} | ${tb(b.hot)} | ${tb(b.cold)} | ${money(cost(b))} | ${(cost(b) / cost(before)).toFixed(2)}× |`);
   row('before: everything in Standard', before);
-  row(`originals cold after ${coldAfterDays} days (built: kinema lifecycle)`, coldOriginals);
-  row('+ renditions above 720p unplayed for 90 days removed (not built yet)', full);
+  row(`originals cold after ${coldAfterDays} days (COLD_AFTER_DAYS=${coldAfterDays})`, coldOriginals);
+  row(`+ renditions above 720p unplayed for ${pruneAfterDays} days removed (PRUNE_AFTER_DAYS=${pruneAfterDays})`, full);
 }
 
 main();

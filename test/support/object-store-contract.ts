@@ -186,6 +186,18 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<O
       await assert.rejects(store.copy(`${p}absent`, `${p}x`), (err: { code?: string }) => err.code === 'OBJECT_NOT_FOUND');
     });
 
+    test('a copy is independent of its source: overwriting or deleting the source leaves it whole', async () => {
+      // Local disk copies by hard link: this is what makes that safe.
+      const p = prefix();
+      await store.put(`${p}a`, text('first bytes'));
+      await store.copy(`${p}a`, `${p}b`);
+      await store.put(`${p}a`, text('other'));
+      assert.equal(await getText(store, `${p}b`), 'first bytes');
+      await store.delete(`${p}a`);
+      assert.equal(await store.head(`${p}a`), null);
+      assert.equal(await getText(store, `${p}b`), 'first bytes');
+    });
+
     test('withLocalFile hands fn a readable path holding the object', async () => {
       const key = `${prefix()}originals/source.mp4`;
       await store.put(key, text('video bytes'));

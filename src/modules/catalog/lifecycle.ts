@@ -19,14 +19,25 @@ export interface PublishedVersion {
   duration: number;
   /** host:pid of the worker that built the version. */
   workerId?: string | null;
+  /**
+   * Rungs of the full ladder this version leaves out (nobody played them for a long time); they
+   * come back by re-encoding the original. Empty or absent: the full ladder.
+   */
+  prunedRenditions?: StoredRendition[];
 }
 
-type VersionRow = Omit<PublishedVersion, 'prefix' | 'renditions' | 'workerId'> & { renditions: unknown };
+type VersionRow = Omit<PublishedVersion, 'prefix' | 'renditions' | 'workerId' | 'prunedRenditions'> & { renditions: unknown; prunedRenditions: unknown };
+
+const parseJson = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
 
 function toPublished(videoId: string, row: VersionRow): PublishedVersion {
-  const renditions = (typeof row.renditions === 'string' ? JSON.parse(row.renditions) : row.renditions) as StoredRendition[];
-  return { ...row, renditions, prefix: versionPrefix(videoId, row.version) };
+  const renditions = parseJson(row.renditions) as StoredRendition[];
+  const prunedRenditions = (parseJson(row.prunedRenditions) ?? []) as StoredRendition[];
+  return { ...row, renditions, prunedRenditions, prefix: versionPrefix(videoId, row.version) };
 }
+
+/** The columns of a version row that make a PublishedVersion. */
+const VERSION_COLUMNS = ['version', 'masterPath', 'renditions', 'hasAudio', 'posterPath', 'storyboardPath', 'duration', 'prunedRenditions'] as const;
 
 /**
  * The status machine of a video, driven by ingest and the transcode worker:
@@ -196,11 +207,38 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
       return ok;
     },
 
+    /**
+     * Publishes a version derived from the current one without an encode attempt (a ladder with
+     * unplayed rungs left out, or a re-encode that brings them back): in one transaction, and
+     * only while the video is ready, no attempt holds it and `fromVersion` is still current (a
+     * compare-and-swap: a concurrent publish or delete makes it refuse). The video stays ready
+     * throughout, so it plays on the old version until the switch and on the new one after; the
+     * old one is superseded (served through its grace period, then swept).
+     */
+    async publishDerived(videoId: string, fromVersion: string, v: PublishedVersion, dims: { width: number; height: number }): Promise<boolean> {
+      const ok = await db.transaction().execute(async (trx) => {
+        const holder = await trx.selectFrom('videos').select(['leaseToken', 'status', 'currentVersion']).where('videoId', '=', videoId).forUpdate().executeTakeFirst();
+        if (!holder || holder.status !== 'ready' || holder.leaseToken !== null || holder.currentVersion !== fromVersion) return false;
+        await trx
+          .insertInto('videoVersions')
+          .values({
+            videoId, version: v.version, masterPath: v.masterPath, renditions: JSON.stringify(v.renditions), hasAudio: v.hasAudio,
+            posterPath: v.posterPath, storyboardPath: v.storyboardPath, duration: v.duration, workerId: v.workerId ?? null,
+            prunedRenditions: v.prunedRenditions?.length ? JSON.stringify(v.prunedRenditions) : null,
+          })
+          .execute();
+        await trx.updateTable('videoVersions').set({ supersededAt: sql`now()` }).where('videoId', '=', videoId).where('version', '=', fromVersion).execute();
+        return transition(videoId, ['ready'], { currentVersion: v.version, width: dims.width, height: dims.height }, trx);
+      });
+      await onChange(videoId);
+      return ok;
+    },
+
     /** A published version that is still served: current, or superseded within its grace period. */
     async servableVersion(videoId: string, version: string): Promise<PublishedVersion | undefined> {
       const row = await db
         .selectFrom('videoVersions')
-        .select(['version', 'masterPath', 'renditions', 'hasAudio', 'posterPath', 'storyboardPath', 'duration'])
+        .select(VERSION_COLUMNS)
         .where('videoId', '=', videoId)
         .where('version', '=', version)
         .executeTakeFirst();
@@ -211,7 +249,7 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
       const row = await db
         .selectFrom('videos')
         .innerJoin('videoVersions', (j) => j.onRef('videoVersions.videoId', '=', 'videos.videoId').onRef('videoVersions.version', '=', 'videos.currentVersion'))
-        .select(['videoVersions.version', 'videoVersions.masterPath', 'videoVersions.renditions', 'videoVersions.hasAudio', 'videoVersions.posterPath', 'videoVersions.storyboardPath', 'videoVersions.duration'])
+        .select(VERSION_COLUMNS.map((c) => `videoVersions.${c}` as const))
         .where('videos.videoId', '=', videoId)
         .executeTakeFirst();
       return row ? toPublished(videoId, row) : undefined;

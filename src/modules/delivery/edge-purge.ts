@@ -47,6 +47,21 @@ export function createMediaWithdrawal(deps: { queue: JobQueue; store: ObjectStor
 }
 
 /**
+ * Queues the purge of one retired version's media URLs (a version replaced by a newer one, e.g.
+ * a ladder whose unplayed rungs were removed, once its grace period is over). Its URLs are no
+ * longer handed out, but they were public and cached for a year: a later takedown lists only the
+ * versions still stored, so they go from the tiers now. Call before the objects are deleted.
+ */
+export function createRetiredVersionPurge(deps: { queue: JobQueue; store: ObjectStore; tiers: string[] }) {
+  return async (videoId: string, version: string): Promise<void> => {
+    if (deps.tiers.length === 0) return;
+    const keys = await deps.store.list(`media/${videoId}/${version}/`);
+    if (keys.length === 0) return;
+    await deps.queue.send<EdgePurgeJob>(EDGE_PURGE_QUEUE, { videoId, paths: keys.map((k) => `/${k}`) });
+  };
+}
+
+/**
  * Purges `paths` from every tier in order (shields first). A tier confirms a URL when it answers
  * the purge request from the next tier rather than its cache (`X-Cache-Status: BYPASS`) without
  * a 5xx; anything else, or a tier that cannot be reached, throws so the queue retries.

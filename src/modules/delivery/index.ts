@@ -14,5 +14,5 @@ export { recommendRendition, readClientHints, type ClientHints, type RungForChoi
 export { renderEdgeConfig, parseListen, EDGE_TIMEOUTS, PURGE_HEADER, NEGATIVE_CACHE_SEC, type EdgeConfigOptions, type EdgeTimeouts, type EdgeRole } from './edge-config.js';
 export { cacheDirProblem } from './edge-cache-dir.js';
 export { prewarmTiers, type PrewarmOptions, type PrewarmReport } from './edge-prewarm.js';
-export { createMediaWithdrawal, purgeFromTiers, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, type EdgePurgeJob } from './edge-purge.js';
+export { createMediaWithdrawal, createRetiredVersionPurge, purgeFromTiers, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, type EdgePurgeJob } from './edge-purge.js';
 export { registerWatchPage, renderWatchPage } from './watch-page.js';

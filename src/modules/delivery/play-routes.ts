@@ -22,7 +22,7 @@ export function registerPlayRoutes(app: HttpServer, delivery: DeliveryService) {
       response: responses({ 200: PlayReady, 202: PlayPending, 422: PlayFailed }, [400, 401, 404]),
     },
   }, async (req, reply) => {
-    const result = await delivery.play(req.params.id, req.principal, readClientHints(req.headers, req.query));
+    const result = await delivery.play(req.params.id, req.principal, readClientHints(req.headers, req.query), { quality: req.query.quality });
     // Every answer is per viewer (signed URLs, hints, resume point): nothing may cache it.
     reply.header('cache-control', 'no-store').header('accept-ch', ACCEPT_CH).header('vary', VARY);
     const answer = playAnswer(result);

@@ -6,6 +6,7 @@ export { VideoIdParams };
 
 export const PlayQuery = Type.Object({
   bandwidth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000_000, description: 'Measured throughput in bit/s; the recommended rung fits ~70 % of it' })),
+  quality: Type.Optional(Type.String({ pattern: '^[0-9]{2,4}p$', description: 'The rendition the viewer chose (e.g. 1080p). One listed in removedRenditions starts bringing it back; the answer is the same either way' })),
 });
 
 // Root-relative (`/media/…`) unless MEDIA_BASE_URL is configured: resolve against the API's address.
@@ -37,6 +38,9 @@ export const PlayReady = Type.Object({
   posterUrl: orNull('string', { format: 'uri-reference', description: 'Poster image' }),
   storyboardUrl: orNull('string', { format: 'uri-reference', description: 'WebVTT storyboard of scrub-bar thumbnails' }),
   expiresAt: orNull('string', { format: 'date-time', description: 'When signed URLs stop working; request /play again after it' }),
+  removedRenditions: Type.Optional(Type.Array(Type.String(), {
+    description: 'Present only when some were removed: renditions this video had that were removed because nobody played them for a long time (e.g. 1080p); asking for one with ?quality= brings it back within minutes, and the video plays on the renditions listed meanwhile',
+  })),
   resumeAtSec: orNull('number', {
     description: 'Where a signed-in viewer left off, when between 5 % and 90 % of the video (Jellyfin\'s rule); null otherwise: anonymous, history paused, never watched, or past 90 % (counts as watched: start over)',
   }),

@@ -38,6 +38,8 @@ export interface DeliveryDeps {
   mediaBaseUrl?: string;
   signingSecret: string;
   tokenTtlSec?: number;
+  /** A viewer asked for a rendition the storage lifecycle removed (operations' restore trigger). */
+  onRemovedRenditionAsked?: (videoId: string) => Promise<void>;
   /** Clock in Unix seconds; tests pass a fixed one. */
   nowSec?: () => number;
 }
@@ -66,6 +68,8 @@ export interface ReadyPlayback {
   expiresAt: string | null;
   /** Where this viewer left off (5 %–90 % of the video), or null: start at 0. */
   resumeAtSec: number | null;
+  /** Labels of rungs removed for want of plays (they come back when asked for). */
+  removedRenditions?: string[];
 }
 
 export type PlayResult =
@@ -142,6 +146,8 @@ export function createDeliveryService(deps: DeliveryDeps) {
       storyboardUrl: v.storyboardPath ? url(v.storyboardPath) : null,
       expiresAt: expiresAtSec === null ? null : new Date(expiresAtSec * 1000).toISOString(),
       resumeAtSec: null,
+      // Only on a ladder that lost rungs: the answer for every other video stays as it was.
+      ...(v.prunedRenditions?.length ? { removedRenditions: v.prunedRenditions.map((r) => r.label) } : {}),
     };
   }
 
@@ -153,11 +159,13 @@ export function createDeliveryService(deps: DeliveryDeps) {
      * Pending and failed answers (progress, failure reason) reach only the owner and admins: for
      * anyone else a video that is not ready does not exist (catalog canView), so it is a 404.
      */
-    async play(videoId: string, principal: RequestPrincipal | null, hints: ClientHints): Promise<PlayResult> {
+    async play(videoId: string, principal: RequestPrincipal | null, hints: ClientHints, asked: { quality?: string } = {}): Promise<PlayResult> {
       const video = await deps.catalog.getVisible(videoId, principal);
       if (video.status === 'failed') return { kind: 'failed', failureReason: video.failureReason ?? 'Processing failed.' };
       const ready = video.status === 'ready' ? await playback(video, hints) : undefined;
       if (!ready) return { kind: 'pending', status: video.status === 'ready' ? 'processing' : video.status, progress: Math.round(video.progress * 10) / 10 };
+      // A removed quality: it starts coming back, and this viewer plays what there is meanwhile.
+      if (asked.quality && ready.removedRenditions?.includes(asked.quality)) void deps.onRemovedRenditionAsked?.(videoId);
       // The row's duration, the one the view rule and history read (the same as the version's).
       if (principal && deps.resumeAt) ready.resumeAtSec = await deps.resumeAt(videoId, principal.userId, video.duration ?? ready.duration);
       deps.analytics.recordEvent({

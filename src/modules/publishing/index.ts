@@ -4,3 +4,5 @@
 // catalog, transcode and media-layout through their public faces; ingest queues into it.
 export { createPipelineWorker, type PipelineWorkerDeps } from './pipeline-worker.js';
 export { TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS, queueTranscodeWith, type TranscodeJobData } from './transcode-queue.js';
+export { RESTORE_QUEUE, RESTORE_QUEUE_SETTINGS, queueRestoreWith, type RestoreJobData } from './restore-job.js';
+export { createMediaSweep } from './media-sweep.js';

@@ -3,6 +3,7 @@ import { reportFailure } from '../../platform/outage.js';
 import { createMediaSweep } from './media-sweep.js';
 import { createStallReaper } from './stall-reaper.js';
 import { createTranscodeJob, type TranscodeJobDeps } from './transcode-job.js';
+import { createRestoreJob, RESTORE_QUEUE, type RestoreJobData } from './restore-job.js';
 import { TRANSCODE_QUEUE, type TranscodeJobData } from './transcode-queue.js';
 
 export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'store' | 'catalog' | 'lifecycle' | 'retention' | 'log' | 'metrics' | 'maxDurationSec' | 'maxEncodeGigapixels' | 'outages'> {
@@ -14,6 +15,8 @@ export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'st
   /** How long a superseded version stays servable (at least the signed-URL lifetime). */
   supersededGraceSec: number;
   sweepEveryMs?: number;
+  /** Queues the purge of a swept version's URLs from the cache tiers (EDGE_PURGE_URLS set). */
+  purgeFromTiers?: (videoId: string, version: string) => Promise<void>;
 }
 
 /**
@@ -29,6 +32,8 @@ export function createPipelineWorker(deps: PipelineWorkerDeps) {
     // At least three heartbeats per stall period, so a live attempt is never taken for a dead one.
     heartbeatMs: Math.min(5000, (deps.stallAfterSec * 1000) / 3),
   });
+  // Restores of removed rungs: rare, one at a time per worker, beside the transcode slots.
+  const restore = createRestoreJob({ ...deps, workDir: deps.scratchDirs.work });
   const reap = createStallReaper({ ...deps, log, outage: deps.outages.database });
   const sweep = createMediaSweep({ ...deps, log, graceSec: deps.supersededGraceSec });
   const timers: NodeJS.Timeout[] = [];
@@ -49,6 +54,7 @@ export function createPipelineWorker(deps: PipelineWorkerDeps) {
         if (removed.length) log.info({ dir, removed: removed.length }, 'removed scratch files left by stopped workers');
       }
       await deps.queue.work<TranscodeJobData>(TRANSCODE_QUEUE, { concurrency: deps.concurrency }, job.handle);
+      await deps.queue.work<RestoreJobData>(RESTORE_QUEUE, { concurrency: 1 }, restore.handle);
       // Busy slots over all slots: near 1 across the fleet means the queue decides the wait.
       deps.metrics.gauge('kinema_worker_slots', 'Transcode jobs this worker runs at once (WORKER_CONCURRENCY)', () => deps.concurrency);
       deps.metrics.gauge('kinema_worker_busy_slots', 'Transcode jobs running in this worker', job.busySlots);
@@ -60,7 +66,7 @@ export function createPipelineWorker(deps: PipelineWorkerDeps) {
     async shutdown(graceMs: number) {
       for (const t of timers) clearInterval(t);
       await deps.queue.offWork(TRANSCODE_QUEUE);
-      await job.shutdown(graceMs);
+      await Promise.all([job.shutdown(graceMs), restore.shutdown()]);
     },
   };
 }

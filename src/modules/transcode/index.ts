@@ -17,6 +17,7 @@ export {
   type EncodeWorkSource,
 } from './encode-limits.js';
 export { runTranscodeCommand } from './cli-command.js';
+export { masterWithout, rungDirOf } from './master-without.js';
 export { assertTranscodeToolsAvailable } from './tools-check.js';
 export type {
   FrameRate,

@@ -69,6 +69,8 @@ export interface VideoVersionsTable {
   createdAt: Generated<Date>;
   /** migrations/004: when a newer version replaced it (served until the grace period ends). */
   supersededAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** migrations/014_rendition_pruning: the rungs this version left out (jsonb, NULL for a full ladder). */
+  prunedRenditions: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 /** `media_cleanup` (migrations/004): version prefixes to delete once due. */

@@ -35,7 +35,9 @@ export function createTieredLocalStore(hot: LocalObjectStore, cold: LocalObjectS
     },
     async copy(fromKey, toKey) {
       const from = (await holder(fromKey)) ?? hot;
-      await from.withLocalFile(fromKey, (path) => store.putFile(toKey, path));
+      // Within the hot volume the adapter links; from the cold one the bytes come back hot.
+      if (from === hot) await written(toKey, hot.copy(fromKey, toKey));
+      else await from.withLocalFile(fromKey, (path) => store.putFile(toKey, path));
     },
     async list(prefix) {
       const keys = new Set([...(await hot.list(prefix)), ...(await cold.list(prefix))]);

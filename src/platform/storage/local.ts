@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type BigIntStats } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -280,7 +280,16 @@ export function createLocalStore({ rootDir }: LocalStoreOptions): LocalObjectSto
     async copy(fromKey, toKey) {
       const from = pathFor(fromKey);
       if (!(await store.head(fromKey))) throw objectNotFound(fromKey);
-      await store.putFile(toKey, from);
+      // A hard link: the filesystem's server-side copy, no bytes written. Safe because no object
+      // is ever changed in place (every write renames a new inode into place), so the two keys
+      // can never diverge by a write to one of them; deleting either leaves the other whole.
+      // Filesystems without hard links (EPERM, ENOTSUP) get a real copy.
+      try {
+        await writeAtomically(toKey, (temp) => link(from, temp));
+      } catch (err) {
+        if (!['EPERM', 'ENOTSUP', 'EXDEV', 'EMLINK'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+        await store.putFile(toKey, from);
+      }
     },
 
     async withLocalFile(key, fn) {
