@@ -17,6 +17,7 @@ export {
   type EncodeWorkSource,
 } from './encode-limits.js';
 export { runTranscodeCommand } from './cli-command.js';
+export { assertCodecEncodersAvailable, parseLadderCodecs, VIDEO_CODECS, type VideoCodec } from './codecs.js';
 export { assertTranscodeToolsAvailable } from './tools-check.js';
 export type {
   FrameRate,
