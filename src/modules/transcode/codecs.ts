@@ -70,17 +70,20 @@ export function withCodecRungs(plan: LadderPlan, codecs: readonly VideoCodec[]):
 export const codecRungLabel = (label: string, codec: VideoCodec) => (codec === 'h264' ? label : `${label}-${codec}`);
 
 /**
- * CRF offset of each extra codec from the H.264 rung's CRF, so that `crf` means about the same
- * quality for all three: x265's CRF scale sits ~4–6 above x264's for the same picture (x265's
- * documentation: its default 28 "should visually correspond to" x264's 23), SVT-AV1's 0–63 scale
- * ~11 above (bench/transcode printed SSIM at these offsets; README "Codecs").
+ * CRF offset of each extra codec over the H.264 rung's CRF, so that the same `crf` means about the
+ * same SSIM in all three (x265's documentation puts its CRF ~5 above x264's for the same picture;
+ * SVT-AV1's 0–63 scale is steeper). Measured with bench/transcode/codecs.ts on the slide deck,
+ * talking head and high motion (6 s, 720p ladders): x265 at +4 fell 0.0001–0.003 mean SSIM below
+ * H.264, at +2 rose 0.0004–0.0036 above; SVT-AV1 at +11 rose 0.002–0.007 above, at +17 still
+ * 0.0016–0.0027 above. The README's table is the run at these values.
  */
-export const CODEC_CRF_OFFSET: Readonly<Record<ExtraCodec, number>> = { hevc: 4, av1: 11 };
+export const CODEC_CRF_OFFSET: Readonly<Record<ExtraCodec, number>> = { hevc: 3, av1: 20 };
 
 /**
- * Encoder speed settings. x265 `veryfast` and SVT-AV1 preset 10 (of 0–13): the fastest settings
- * that still beat H.264 on bytes per SSIM in bench/transcode on 2 cores; slower presets gained a
- * few percent of bytes at 2–4x the CPU.
+ * Encoder speed settings: x265 `veryfast` (the preset the H.264 rungs use too) and SVT-AV1 preset
+ * 10 of 0–13 (lower is slower and smaller). At these the twins cost 1.1–3.6x the H.264 pass's CPU on 2 cores
+ * (bench/transcode/codecs.ts, README "Codecs"); slower presets would save more bytes for more CPU
+ * and were not measured.
  */
 export const X265_PRESET = 'veryfast';
 export const SVT_AV1_PRESET = 10;
@@ -111,11 +114,12 @@ export function codecEncoderArgs(codec: ExtraCodec, rung: LadderRung, crf: numbe
 }
 
 /**
- * Encode cost of a codec per pixel relative to the tuned x264 rungs, for the encode time limit and
- * the compute budget (encode-limits.ts). Measured CPU ratios in bench/transcode on 2 cores (README
- * "Codecs"), rounded up.
+ * Encode cost of a codec's rung per pixel, relative to the tuned x264 rungs, for the encode time
+ * limit and the compute budget (encode-limits.ts). bench/transcode/codecs.ts, 2 cores: the HEVC
+ * twins added 1.4–3.6x the CPU of the whole H.264 pass (decode, scaling, stills and every x264
+ * rung), the AV1 twins 1.1–2.6x; the highest of each, rounded up.
  */
-export const CODEC_WORK_FACTOR: Readonly<Record<VideoCodec, number>> = { h264: 1, hevc: 6, av1: 5 };
+export const CODEC_WORK_FACTOR: Readonly<Record<VideoCodec, number>> = { h264: 1, hevc: 4, av1: 3 };
 
 /**
  * Throws a one-line, actionable error when this ffmpeg cannot encode one of `codecs`, so a worker
