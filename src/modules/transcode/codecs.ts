@@ -71,17 +71,18 @@ export const codecRungLabel = (label: string, codec: VideoCodec) => (codec === '
 
 /**
  * CRF offset of each extra codec over the H.264 rung's CRF, so that the same `crf` means about the
- * same SSIM in all three (x265's documentation puts its CRF ~5 above x264's for the same picture;
- * SVT-AV1's 0–63 scale is steeper). Measured with bench/transcode/codecs.ts on the slide deck,
- * talking head and high motion (6 s, 720p ladders): x265 at +4 fell 0.0001–0.003 mean SSIM below
- * H.264, at +2 rose 0.0004–0.0036 above; SVT-AV1 at +11 rose 0.002–0.007 above, at +17 still
- * 0.0016–0.0027 above. The README's table is the run at these values.
+ * same SSIM in all three (FFmpeg's H.265 encoding guide: x265's CRF 28 "should visually correspond
+ * to libx264 video at CRF 23"; SVT-AV1's scale runs to 63). Chosen with bench/transcode/codecs.ts on
+ * the slide deck, talking head and high motion (6 s, 720p ladders): x265 at +4 fell 0.0001–0.003
+ * mean SSIM below H.264, at +2 rose 0.0004–0.0036 above, at +3 stayed within ±0.001; SVT-AV1 at
+ * +11 rose 0.002–0.007 above, at +17 still 0.0016–0.0027 above, at +20 −0.0026 to +0.0016.
+ * The README's table is the run at these values.
  */
 export const CODEC_CRF_OFFSET: Readonly<Record<ExtraCodec, number>> = { hevc: 3, av1: 20 };
 
 /**
  * Encoder speed settings: x265 `veryfast` (the preset the H.264 rungs use too) and SVT-AV1 preset
- * 10 of 0–13 (lower is slower and smaller). At these the twins cost 1.1–3.6x the H.264 pass's CPU on 2 cores
+ * 10 of 0–13 (lower is slower and smaller). At these the twins cost 0.9–3.5x the H.264 pass's CPU on 2 cores
  * (bench/transcode/codecs.ts, README "Codecs"); slower presets would save more bytes for more CPU
  * and were not measured.
  */
@@ -116,8 +117,8 @@ export function codecEncoderArgs(codec: ExtraCodec, rung: LadderRung, crf: numbe
 /**
  * Encode cost of a codec's rung per pixel, relative to the tuned x264 rungs, for the encode time
  * limit and the compute budget (encode-limits.ts). bench/transcode/codecs.ts, 2 cores: the HEVC
- * twins added 1.4–3.6x the CPU of the whole H.264 pass (decode, scaling, stills and every x264
- * rung), the AV1 twins 1.1–2.6x; the highest of each, rounded up.
+ * twins added 1.3–3.6x the CPU of the whole H.264 pass (decode, scaling, stills and every x264
+ * rung) over three runs, the AV1 twins 0.9–2.6x; the highest of each, rounded up.
  */
 export const CODEC_WORK_FACTOR: Readonly<Record<VideoCodec, number>> = { h264: 1, hevc: 4, av1: 3 };
 
