@@ -123,6 +123,14 @@ export function codecEncoderArgs(codec: ExtraCodec, rung: LadderRung, crf: numbe
 export const CODEC_WORK_FACTOR: Readonly<Record<VideoCodec, number>> = { h264: 1, hevc: 4, av1: 3 };
 
 /**
+ * How far a codec's rung may run over its `-maxrate`, for the output-size bound (output-size.ts).
+ * x264 and x265 keep to VBV; SVT-AV1 1.4's capped CRF (`mbr`) is a rate target, not a buffer model:
+ * on random noise (8 s, 640x360) the 360p AV1 twin ran at 1855 kbit/s against its 800, 2.3x.
+ * `BANDWIDTH` is measured from the segments either way, so players are told the real peak.
+ */
+export const CODEC_RATE_OVERSHOOT: Readonly<Record<VideoCodec, number>> = { h264: 1, hevc: 1, av1: 3 };
+
+/**
  * Throws a one-line, actionable error when this ffmpeg cannot encode one of `codecs`, so a worker
  * configured for HEVC or AV1 refuses to start rather than failing every job.
  */
