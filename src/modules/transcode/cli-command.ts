@@ -109,9 +109,11 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
     bar?.done();
     await output.commit();
     stdout.write(`${resolve(outDir, out.master)}\n`);
-    for (const r of [...out.renditions, ...out.codecRenditions]) {
+    const all = [...out.renditions, ...out.codecRenditions];
+    const labelWidth = Math.max(6, ...all.map((r) => r.label.length));
+    for (const r of all) {
       stdout.write(
-        `  ${r.label.padEnd(6)} ${`${r.width}x${r.height}`.padEnd(10)} ${r.frameRate.toFixed(2)} fps  ` +
+        `  ${r.label.padEnd(labelWidth)} ${`${r.width}x${r.height}`.padEnd(10)} ${r.frameRate.toFixed(2)} fps  ` +
           `avg ${(r.averageBandwidthBps / 1000).toFixed(0)} kb/s  peak ${(r.bandwidthBps / 1000).toFixed(0)} kb/s  ${r.codecs}\n`,
       );
     }
