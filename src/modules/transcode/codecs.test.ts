@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../config.js';
-import { CODEC_CRF_OFFSET, CODEC_WORK_FACTOR, parseLadderCodecs, videoCodecString, withCodecRungs } from './codecs.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertCodecEncodersAvailable, CODEC_CRF_OFFSET, CODEC_WORK_FACTOR, parseLadderCodecs, videoCodecString, withCodecRungs } from './codecs.js';
 import { encodeWorkPixels } from './encode-limits.js';
 import { buildTranscodeArgs, DEFAULT_TUNING, rungCrf, scaleParents } from './ffmpeg-args.js';
 import { planLadder } from './ladder.js';
@@ -58,6 +61,23 @@ describe('LADDER_CODECS', () => {
     assert.throws(() => loadConfig({ LADDER_CODECS: 'hevc' }), /LADDER_CODECS="hevc" must include h264/);
     assert.throws(() => loadConfig({ LADDER_CODECS: 'h264,hevc,h265' }), /lists hevc twice/);
     assert.throws(() => loadConfig({ LADDER_CODECS: 'h264,' }), /"" is not a codec/);
+  });
+});
+
+describe('encoder check at worker start', () => {
+  test('names the missing encoder and the setting when ffmpeg was built without it', async () => {
+    // An ffmpeg on PATH whose `-encoders` lists libx264 and libx265 only (as a build without SVT-AV1 would).
+    const dir = await mkdtemp(join(tmpdir(), 'kinema-ffmpeg-'));
+    await writeFile(join(dir, 'ffmpeg'), '#!/bin/sh\necho " V....D libx264              libx264 H.264"\necho " V....D libx265              libx265 H.265 / HEVC"\n', { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${dir}:${path}`;
+    try {
+      assert.doesNotThrow(() => assertCodecEncodersAvailable(['h264', 'hevc']));
+      assert.throws(() => assertCodecEncodersAvailable(['h264', 'hevc', 'av1']), /LADDER_CODECS asks for av1, but this ffmpeg has no libsvtav1 encoder/);
+    } finally {
+      process.env.PATH = path;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
