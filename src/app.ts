@@ -24,7 +24,7 @@ import { createIdentityService, createSessionCookie, registerAuthHook, registerI
 import { createCatalogService, createLifecycle, createVersionRetention, registerCatalogRoutes } from './modules/catalog/index.js';
 import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
 import { createPipelineWorker, queueRestoreWith, queueTranscodeWith, RESTORE_QUEUE, RESTORE_QUEUE_SETTINGS, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
-import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
+import { assertCodecEncodersAvailable, assertTranscodeToolsAvailable } from './modules/transcode/index.js';
 import { createDeliveryService, createMediaWithdrawal, createRetiredVersionPurge, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
 import { createAnalyticsFigures, createEventRecorder, createRollup, ensurePartitions, registerAnalyticsRoutes, ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS } from './modules/analytics/index.js';
 import {
@@ -303,7 +303,10 @@ function buildServices(p: Platform) {
  */
 export async function startKinema(config: Config, roles: Roles, opts: StartOptions = {}): Promise<RunningApp> {
   const log = opts.log ?? createLogger(config.logLevel);
-  if (roles.worker && config.workerConcurrency > 0) assertTranscodeToolsAvailable();
+  if (roles.worker && config.workerConcurrency > 0) {
+    assertTranscodeToolsAvailable();
+    assertCodecEncodersAvailable(config.ladderCodecs);
+  }
   if (roles.api && config.port === 0) config = withPort(config, await pickFreePort(config.host));
   const platform = await buildPlatform(config, log);
   const services = buildServices(platform);
@@ -361,7 +364,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
       queue: platform.queue, store: platform.store, catalog: services.catalog, lifecycle: services.lifecycle, retention: services.retention,
       log, metrics: platform.metrics, outages: platform.outages, concurrency: config.workerConcurrency,
       scratchDirs: { work: join(config.dataDir, 'work'), downloads: config.s3 ? downloadsDir(config) : undefined },
-      maxDurationSec: config.maxDurationSec, maxEncodeGigapixels: config.maxEncodeGigapixels, stallAfterSec: config.transcodeStallSec,
+      maxDurationSec: config.maxDurationSec, maxEncodeGigapixels: config.maxEncodeGigapixels, ladderCodecs: config.ladderCodecs, stallAfterSec: config.transcodeStallSec,
       supersededGraceSec: SUPERSEDED_GRACE_SEC,
       purgeFromTiers: createRetiredVersionPurge({ queue: platform.queue, store: platform.store, tiers: config.edgePurgeUrls }),
     });

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { DEFAULT_MAX_ENCODE_GIGAPIXELS } from './modules/transcode/index.js';
+import { DEFAULT_MAX_ENCODE_GIGAPIXELS, parseLadderCodecs, type VideoCodec } from './modules/transcode/index.js';
 
 /**
  * One typed, validated configuration object, read from environment variables (flags on the
@@ -50,6 +50,11 @@ export interface Config {
    * uploads are refused before decoding (default: 12 h of 1080p60, or 2 h of 4K60 with room).
    */
   maxEncodeGigapixels: number;
+  /**
+   * LADDER_CODECS: video codecs of every ladder, `h264` plus any of `hevc`, `av1` (default `h264`).
+   * Extra codecs add a twin of each H.264 rung in the same ffmpeg pass, at several times its CPU.
+   */
+  ladderCodecs: VideoCodec[];
   workerConcurrency: number;
   /** Seconds without a heartbeat after which a transcode job's worker is presumed dead. */
   transcodeStallSec: number;
@@ -291,6 +296,14 @@ function metricsListen(env: Env): { host: string; port: number } | undefined {
   return { host, port };
 }
 
+function ladderCodecs(env: Env): VideoCodec[] {
+  try {
+    return parseLadderCodecs(env.LADDER_CODECS);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 function signup(env: Env): 'open' | 'closed' {
   const raw = env.SIGNUP || 'open';
   if (raw !== 'open' && raw !== 'closed') throw new ConfigError(`SIGNUP=${JSON.stringify(raw)} is invalid: use open or closed.`);
@@ -337,6 +350,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     uploadStaging: uploadStaging(merged),
     maxDurationSec: int(merged, 'MAX_DURATION_SEC', 12 * 3600, 1),
     maxEncodeGigapixels: int(merged, 'MAX_ENCODE_GIGAPIXELS', DEFAULT_MAX_ENCODE_GIGAPIXELS, 1),
+    ladderCodecs: ladderCodecs(merged),
     workerConcurrency: int(merged, 'WORKER_CONCURRENCY', Math.max(1, Math.floor(availableParallelism() / 2)), 0, 64),
     transcodeStallSec: int(merged, 'TRANSCODE_STALL_SEC', 60, 2, 3600),
     shutdownGraceSec: int(merged, 'SHUTDOWN_GRACE_SEC', 20, 1, 3600),

@@ -7,9 +7,17 @@ import type { Logger } from '../../platform/log.js';
 import type { ObjectStore } from '../../platform/storage/index.js';
 import type { Lifecycle, PublishedVersion, StoredRendition, VersionRetention } from '../catalog/index.js';
 import { newVersionName, originalKey, versionPrefix } from '../media-layout/index.js';
-import { masterWithout, rungDirOf } from '../transcode/index.js';
+import { codecRungLabel, masterWithout, rungDirOf, VIDEO_CODECS } from '../transcode/index.js';
 
 /** Rungs whose short side is above this are the ones pruned (the issue: "renditions above 720p"). */
+/**
+ * The version folders removing `drop` empties: each rung's own and its codec twins' (`1080p-hevc`,
+ * `1080p-av1` with LADDER_CODECS), which the catalog does not list but the master playlist does.
+ */
+export function removedDirsOf(drop: { playlist: string }[]): Set<string> {
+  return new Set(drop.flatMap((r) => VIDEO_CODECS.map((codec) => codecRungLabel(rungDirOf(r.playlist), codec))));
+}
+
 export const PRUNE_ABOVE_SHORT_SIDE = 720;
 /** A pruned version's copy that never published is swept this long after it started. */
 const ABANDONED_COPY_AFTER_SEC = 24 * 3600;
@@ -140,7 +148,7 @@ export function createRenditionPruning(deps: RenditionPruningDeps) {
       if (!got) throw new Error(`${masterKey} is missing`);
       const chunks: Buffer[] = [];
       for await (const c of got.body) chunks.push(c as Buffer);
-      const master = masterWithout(Buffer.concat(chunks).toString('utf8'), new Set(drop.map((r) => rungDirOf(r.playlist))));
+      const master = masterWithout(Buffer.concat(chunks).toString('utf8'), removedDirsOf(drop));
       await deps.store.put(prefix + from.masterPath, Readable.from([Buffer.from(master)]), { contentType: 'application/vnd.apple.mpegurl' });
       const dropped = new Set(drop);
       const kept = from.renditions.filter((r) => !dropped.has(r));
@@ -165,7 +173,7 @@ export function createRenditionPruning(deps: RenditionPruningDeps) {
     // Never a ladder with nothing left, nor one whose original is gone (nothing could restore it).
     if (drop.length === 0 || drop.length === from.renditions.length) return undefined;
     if (!(await deps.store.head(originalKey(videoId)))) return undefined;
-    const dirs = new Set(drop.map((r) => rungDirOf(r.playlist)));
+    const dirs = removedDirsOf(drop);
     const keys = await deps.store.list(from.prefix);
     const removedKeys = new Set(keys.filter((k) => dirs.has(k.slice(from.prefix.length).split('/', 1)[0]!)));
     const bytes = await sizeOf([...removedKeys]);

@@ -10,7 +10,7 @@ import { makeScratchDir } from '../../platform/scratch.js';
 import { isDependencyOutage, isDiskFull, retryThroughOutage, type Outages } from '../../platform/outage.js';
 import type { CatalogService, Lifecycle, VersionRetention } from '../catalog/index.js';
 import { newVersionName, originalKey, versionPrefix } from '../media-layout/index.js';
-import { encodeTimeLimitSec, isPermanentFailure, transcodeFile, type HlsOutput } from '../transcode/index.js';
+import { encodeTimeLimitSec, isPermanentFailure, transcodeFile, type HlsOutput, type VideoCodec } from '../transcode/index.js';
 import { TRANSCODE_QUEUE, TRANSFER_MARGIN_SEC, type TranscodeJobData } from './transcode-queue.js';
 
 export interface TranscodeJobDeps {
@@ -26,6 +26,8 @@ export interface TranscodeJobDeps {
   maxDurationSec: number;
   /** Compute budget of one upload, gigapixels decoded + encoded (`MAX_ENCODE_GIGAPIXELS`; default the transcode module's). */
   maxEncodeGigapixels?: number;
+  /** Video codecs of the ladder (`LADDER_CODECS`; default H.264 only). */
+  ladderCodecs?: readonly VideoCodec[];
   /** How often progress reaches the database (and so the API): at most this many ms apart. */
   progressEveryMs?: number;
   /** A heartbeat is written at least this often even when progress did not move. */
@@ -149,6 +151,7 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
         timed((sec) => (encodeSec = sec), () => transcodeFile(path, join(scratch, 'out'), {
             maxDurationSec: deps.maxDurationSec,
             maxEncodeGigapixels: deps.maxEncodeGigapixels,
+            codecs: deps.ladderCodecs,
             signal: abort.signal,
             log,
             // Encoding is most of the work; uploading the ladder is the last few percent.

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseCommandArgs, UsageError } from '../../platform/cli-args.js';
 import { isAppError } from '../../platform/errors.js';
+import { assertCodecEncodersAvailable, parseLadderCodecs, type VideoCodec } from './codecs.js';
 import { isPermanentFailure } from './input-errors.js';
 import { openOutputDir, OutputDirRefused, type OutputDir } from './output-dir.js';
 import { DEFAULT_MAX_ENCODE_GIGAPIXELS } from './encode-limits.js';
@@ -12,13 +13,15 @@ import { DEFAULT_MAX_DURATION_SEC } from './validate.js';
 /** The input was refused (not a video, too long, …): retrying the same file will not help. */
 export const EXIT_REJECTED = 3;
 
-export const TRANSCODE_HELP = `Usage: kinema transcode INPUT --out DIR [--max-duration SEC] [--max-encode-gigapixels N] [--force]
+export const TRANSCODE_HELP = `Usage: kinema transcode INPUT --out DIR [--codecs LIST] [--max-duration SEC] [--max-encode-gigapixels N] [--force]
 
 Validates INPUT as the worker does, then transcodes it to an HLS ladder in DIR (master.m3u8 at
 the top, one folder per rung), with a progress bar on stderr and a summary on stdout.
 
   -o, --out DIR           where the ladder goes: a new or empty directory
       --force             DIR holds an earlier ladder: replace it (only once the new one is complete)
+      --codecs LIST       video codecs of the ladder: h264 plus any of hevc, av1 (default h264,
+                          as LADDER_CODECS)
       --max-duration SEC  refuse longer videos (default ${DEFAULT_MAX_DURATION_SEC})
       --max-encode-gigapixels N
                           refuse videos whose ladder needs more work: pixels decoded + encoded
@@ -47,11 +50,12 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
   let output: OutputDir;
   let maxDurationSec: number;
   let maxEncodeGigapixels: number;
+  let codecs: VideoCodec[];
   try {
     const { values, positionals } = parseCommandArgs(
       'transcode',
       argv,
-      { out: { type: 'string', short: 'o' }, 'max-duration': { type: 'string' }, 'max-encode-gigapixels': { type: 'string' }, force: { type: 'boolean' } },
+      { out: { type: 'string', short: 'o' }, 'max-duration': { type: 'string' }, 'max-encode-gigapixels': { type: 'string' }, codecs: { type: 'string' }, force: { type: 'boolean' } },
       { positionals: true },
     );
     if (values.help) {
@@ -66,6 +70,12 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
     maxEncodeGigapixels = Number(values['max-encode-gigapixels'] ?? DEFAULT_MAX_ENCODE_GIGAPIXELS);
     if (!(maxEncodeGigapixels > 0)) {
       throw new UsageError('transcode', `--max-encode-gigapixels must be a number above 0, got "${values['max-encode-gigapixels']}"`);
+    }
+    try {
+      codecs = parseLadderCodecs(values.codecs, '--codecs');
+      assertCodecEncodersAvailable(codecs);
+    } catch (err) {
+      throw new UsageError('transcode', (err as Error).message);
     }
     input = positionals[0]!;
     outDir = values.out;
@@ -86,6 +96,7 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
     const out = await transcodeFile(resolve(input), resolve(output.stagingDir), {
       maxDurationSec,
       maxEncodeGigapixels,
+      codecs,
       onPlanned: (source, plan) => {
         stderr.write(
           `${input}: ${source.width}x${source.height} ${source.frameRate.fps.toFixed(2)} fps, ` +
@@ -98,9 +109,11 @@ export async function runTranscodeCommand(argv: string[], io: CommandIo = {}): P
     bar?.done();
     await output.commit();
     stdout.write(`${resolve(outDir, out.master)}\n`);
-    for (const r of out.renditions) {
+    const all = [...out.renditions, ...out.codecRenditions];
+    const labelWidth = Math.max(6, ...all.map((r) => r.label.length));
+    for (const r of all) {
       stdout.write(
-        `  ${r.label.padEnd(6)} ${`${r.width}x${r.height}`.padEnd(10)} ${r.frameRate.toFixed(2)} fps  ` +
+        `  ${r.label.padEnd(labelWidth)} ${`${r.width}x${r.height}`.padEnd(10)} ${r.frameRate.toFixed(2)} fps  ` +
           `avg ${(r.averageBandwidthBps / 1000).toFixed(0)} kb/s  peak ${(r.bandwidthBps / 1000).toFixed(0)} kb/s  ${r.codecs}\n`,
       );
     }

@@ -1,4 +1,5 @@
 import { AppError } from '../../platform/errors.js';
+import { CODEC_WORK_FACTOR, rungCodec } from './codecs.js';
 import { inputError } from './input-errors.js';
 import { planLadder } from './ladder.js';
 import type { LadderPlan, ValidatedSource } from './types.js';
@@ -52,7 +53,8 @@ export function encodeTimeLimitSec(source: EncodeWorkSource, plan: LadderPlan): 
  */
 export function encodeWorkPixels(source: Omit<EncodeWorkSource, 'isHdr'>, plan: LadderPlan): number {
   const decodedPerSec = source.width * source.height * source.frameRate.fps;
-  const encodedPerSec = plan.rungs.reduce((sum, r) => sum + r.width * r.height * r.frameRate.fps, 0);
+  // HEVC and AV1 rungs cost several H.264 rungs of CPU per pixel (codecs.ts).
+  const encodedPerSec = plan.rungs.reduce((sum, r) => sum + r.width * r.height * r.frameRate.fps * CODEC_WORK_FACTOR[rungCodec(r)], 0);
   return (decodedPerSec + encodedPerSec) * source.durationSec;
 }
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { codecEncoderArgs } from './codecs.js';
 import { fileUrl } from './probe.js';
 import { AUDIO_DIR, CELLULAR_AUDIO_DIR, INIT_SEGMENT, MEDIA_PLAYLIST, POSTER_FILE, SEGMENT_PATTERN, STORYBOARD_IMAGE } from '../media-layout/index.js';
 import { posterFilter, storyboardFilter, type PosterPlan, type StoryboardPlan } from './thumbnails.js';
@@ -131,10 +132,14 @@ function toneMapFilters(transfer: string): string[] {
  */
 const CASCADE_MIN_RATIO = 1.5;
 
-/** Which node each rung is scaled from: -1 for the source, else the index of a bigger rung. */
+/**
+ * Which node each rung is scaled from: -1 for the source, else the index of a bigger rung. An
+ * extra-codec rung (codecs.ts) takes its H.264 twin's frames as they are: no second scale.
+ */
 export function scaleParents(plan: LadderPlan): number[] {
   const shortOf = (r: LadderRung) => Math.min(r.width, r.height);
   return plan.rungs.map((rung, i) => {
+    if (rung.codec) return plan.rungs.findIndex((t) => !t.codec && !t.isCellular && t.width === rung.width && t.height === rung.height);
     let parent = -1;
     for (let j = 0; j < i; j++) {
       const candidate = plan.rungs[j];
@@ -151,10 +156,13 @@ export function filterGraph(input: TranscodeArgsInput): string {
   const childrenOf = (node: number) => parents.flatMap((p, i) => (p === node ? [i] : []));
   const sourceOutputs = [...childrenOf(-1).map((i) => `[src${i}]`), '[sp]', '[ss]'];
   const head = `[0:${source.videoStreamIndex}]${[...preFilters(source, plan), `split=${sourceOutputs.length}`].join(',')}${sourceOutputs.join('')}`;
-  const rungs = plan.rungs.map((r, i) => {
+  // A codec twin is one more output of its H.264 rung's split, straight to its encoder.
+  const isTwin = (i: number) => Boolean(plan.rungs[i]?.codec) && (parents[i] ?? -1) >= 0;
+  const rungs = plan.rungs.flatMap((r, i) => {
+    if (isTwin(i)) return [];
     const from = parents[i] === -1 ? `src${i}` : `r${parents[i]}to${i}`;
     const children = childrenOf(i);
-    const outputs = children.length === 0 ? `[v${i}]` : `,split=${children.length + 1}[v${i}]${children.map((c) => `[r${i}to${c}]`).join('')}`;
+    const outputs = children.length === 0 ? `[v${i}]` : `,split=${children.length + 1}[v${i}]${children.map((c) => (isTwin(c) ? `[v${c}]` : `[r${i}to${c}]`)).join('')}`;
     // format=yuv420p after scale: one swscale pass does size and 10→8-bit (dithered) conversion.
     return `[${from}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p${outputs}`;
   });
@@ -179,6 +187,9 @@ export function rungCrf(rung: Pick<LadderRung, 'width' | 'height'>, tuning: Pick
 /** Per-rung encoder and HLS muxer flags. */
 export function rungOutputArgs(rung: LadderRung, index: number, plan: LadderPlan, outDir: string, tuning: EncoderTuning): string[] {
   const dir = join(outDir, rung.label);
+  if (rung.codec) {
+    return ['-map', `[v${index}]`, ...codecEncoderArgs(rung.codec, rung, rungCrf(rung, tuning), plan.gopFrames), ...hlsArgs(dir, plan.segmentSec)];
+  }
   return [
     '-map', `[v${index}]`,
     '-c:v', 'libx264', '-preset', tuning.preset, '-profile:v', 'high',

@@ -18,6 +18,7 @@ export {
 } from './encode-limits.js';
 export { runTranscodeCommand } from './cli-command.js';
 export { masterWithout, rungDirOf } from './master-without.js';
+export { assertCodecEncodersAvailable, codecRungLabel, parseLadderCodecs, VIDEO_CODECS, type VideoCodec } from './codecs.js';
 export { assertTranscodeToolsAvailable } from './tools-check.js';
 export type {
   FrameRate,

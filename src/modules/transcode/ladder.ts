@@ -1,3 +1,4 @@
+import { withCodecRungs, type VideoCodec } from './codecs.js';
 import type { FrameRate, LadderPlan, LadderRung, ValidatedSource } from './types.js';
 
 /**
@@ -67,22 +68,23 @@ const MAX_FPS = 60;
 /**
  * Plan the ladder for a validated source: never upscale, keep the aspect ratio and display
  * orientation, even dimensions, one frame rate (≤ 60) and one GOP length for every rung.
+ * `codecs` (LADDER_CODECS) adds a twin of every regular rung per extra codec, after the H.264 ones.
  *
  * @example planLadder(source).rungs.map((r) => r.label) // ['1080p', '720p', '480p', '360p']
  */
-export function planLadder(source: Pick<ValidatedSource, 'width' | 'height' | 'frameRate'>): LadderPlan {
+export function planLadder(source: Pick<ValidatedSource, 'width' | 'height' | 'frameRate'>, codecs: readonly VideoCodec[] = ['h264']): LadderPlan {
   const frameRate = capFrameRate(source.frameRate);
   const shortSides = chooseShortSides(Math.min(source.width, source.height));
   const rungs = shortSides.map((short) => buildRung(source.width, source.height, short, frameRate));
   const hasCellular = Math.min(...shortSides) >= CELLULAR_MIN_LADDER_SHORT;
   if (hasCellular) rungs.push(buildCellularRung(source.width, source.height, frameRate));
-  return {
+  return withCodecRungs({
     rungs,
     gopFrames: Math.max(1, Math.round(GOP_SEC * frameRate.fps)),
     segmentSec: SEGMENT_SEC,
     audioBitrateKbps: AUDIO_BITRATE_KBPS,
     ...(hasCellular ? { cellularAudioBitrateKbps: CELLULAR_AUDIO_BITRATE_KBPS } : {}),
-  };
+  }, codecs);
 }
 
 /**

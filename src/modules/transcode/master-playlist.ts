@@ -166,6 +166,9 @@ export function renderMasterPlaylist(variants: MasterVariant[], audio: MasterAud
 }
 
 function startFirst(variants: MasterVariant[]): MasterVariant[] {
-  const start = variants.filter((v) => v.bandwidthBps <= 3_000_000).sort((a, b) => b.bandwidthBps - a.bandwidthBps)[0];
+  // The start variant is H.264 when there is one: a player that cannot decode an extra codec's
+  // variants (codecs.ts) may still try the first one listed.
+  const h264 = variants.filter((v) => v.codecs.startsWith('avc1'));
+  const start = (h264.length > 0 ? h264 : variants).filter((v) => v.bandwidthBps <= 3_000_000).sort((a, b) => b.bandwidthBps - a.bandwidthBps)[0];
   return start ? [start, ...variants.filter((v) => v !== start)] : variants;
 }

@@ -3,6 +3,7 @@ import { freeBytes as freeBytesOn } from '../../platform/disk-space.js';
 import { join } from 'node:path';
 import { AppError } from '../../platform/errors.js';
 import { SEGMENT_PATTERN } from '../media-layout/index.js';
+import { CODEC_RATE_OVERSHOOT, rungCodec } from './codecs.js';
 import { formatSpan } from './encode-limits.js';
 import type { StoryboardPlan } from './thumbnails.js';
 import type { LadderPlan } from './types.js';
@@ -45,7 +46,7 @@ export interface OutputSizeInput {
  */
 export function maxOutputBytes(input: OutputSizeInput): number {
   const { durationSec, plan } = input;
-  const video = plan.rungs.reduce((sum, r) => sum + streamMaxBytes(r.maxrateKbps, r.bufsizeKbps, durationSec, plan.segmentSec), 0);
+  const video = plan.rungs.reduce((sum, r) => sum + streamMaxBytes(r.maxrateKbps * CODEC_RATE_OVERSHOOT[rungCodec(r)], r.bufsizeKbps, durationSec, plan.segmentSec), 0);
   const audioKbps = [plan.audioBitrateKbps, ...(plan.cellularAudioBitrateKbps ? [plan.cellularAudioBitrateKbps] : [])];
   const audio = input.hasAudio ? audioKbps.reduce((sum, kbps) => sum + streamMaxBytes(kbps, 0, durationSec, plan.segmentSec), 0) : 0;
   const top = plan.rungs[0];

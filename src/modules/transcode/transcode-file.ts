@@ -1,4 +1,5 @@
 import type { Logger } from '../../platform/log.js';
+import type { VideoCodec } from './codecs.js';
 import { assertWithinComputeBudget } from './encode-limits.js';
 import { planLadder } from './ladder.js';
 import { countVideoFrames, probeMedia } from './probe.js';
@@ -13,6 +14,8 @@ export interface TranscodeFileOptions extends Omit<TranscodeOptions, 'plan'>, So
   maxEncodeGigapixels?: number;
   /** Called once validation passed and the ladder is planned, before encoding starts. */
   onPlanned?: (source: ValidatedSource, plan: LadderPlan) => void;
+  /** Video codecs of the ladder (LADDER_CODECS; default H.264 only): extras get twins of the H.264 rungs. */
+  codecs?: readonly VideoCodec[];
   log?: Logger;
 }
 
@@ -29,7 +32,7 @@ export async function transcodeFile(inputPath: string, outDir: string, opts: Tra
   const probe = await probeMedia(inputPath, { timeoutMs: opts.probeTimeoutMs, signal: opts.signal });
   const source = validateSource(probe, { maxDurationSec: opts.maxDurationSec });
   assertFramesBacked(source, await countVideoFrames(inputPath, source, probe, { timeoutMs: opts.probeTimeoutMs, signal: opts.signal }));
-  const plan = planLadder(source);
+  const plan = planLadder(source, opts.codecs);
   assertWithinComputeBudget(source, plan, opts.maxEncodeGigapixels);
   opts.log?.info({ source, rungs: plan.rungs.map((r) => `${r.label} ${r.width}x${r.height}`) }, 'source accepted');
   opts.onPlanned?.(source, plan);

@@ -8,7 +8,6 @@ import { planLadder } from './ladder.js';
 import {
   AAC_LC_CODEC,
   measureMediaPlaylist,
-  readAvcCodecString,
   renderMasterPlaylist,
   type MasterAudio,
   type MasterIframeVariant,
@@ -16,6 +15,7 @@ import {
   type MediaPlaylistStats,
 } from './master-playlist.js';
 import { writeIframePlaylist } from './iframe-playlist.js';
+import { readVideoCodecString } from './codecs.js';
 import { assertScratchSpace, maxOutputBytes } from './output-size.js';
 import { runFfmpeg } from './run-ffmpeg.js';
 import { planPoster, planStoryboard, storyboardVtt } from './thumbnails.js';
@@ -92,13 +92,14 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
 
   const audio = source.hasAudio ? await measureAudio(outDir, audioDirs) : new Map<string, MediaPlaylistStats>();
   const renditions: Rendition[] = [];
+  const codecRenditions: Rendition[] = [];
   const variants: MasterVariant[] = [];
   const iframes: MasterIframeVariant[] = [];
   let encodedSec = Infinity;
   for (const rung of plan.rungs) {
     const stats = await measureMediaPlaylist(join(outDir, rungPlaylist(rung.label)));
     encodedSec = Math.min(encodedSec, stats.durationSec);
-    const videoCodec = await readAvcCodecString(join(outDir, rung.label, INIT_SEGMENT));
+    const videoCodec = await readVideoCodecString(join(outDir, rung.label, INIT_SEGMENT));
     const audioDir = rung.isCellular ? CELLULAR_AUDIO_DIR : AUDIO_DIR;
     const rungAudio = audio.get(audioDir);
     const rendition: Rendition = {
@@ -111,8 +112,9 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
       averageBandwidthBps: stats.averageBps + (rungAudio?.averageBps ?? 0),
       codecs: rungAudio ? `${videoCodec},${AAC_LC_CODEC}` : videoCodec,
       playlist: rungPlaylist(rung.label),
+      ...(rung.codec ? { codec: rung.codec } : {}),
     };
-    renditions.push(rendition);
+    (rung.codec ? codecRenditions : renditions).push(rendition);
     variants.push({ ...rendition, ...(rungAudio ? { audioGroup: audioDir } : {}) });
     const iframe = await writeIframePlaylist(join(outDir, rungPlaylist(rung.label)), join(outDir, rungIframePlaylist(rung.label)));
     iframes.push({ playlist: rungIframePlaylist(rung.label), bandwidthBps: iframe.peakBps, averageBandwidthBps: iframe.averageBps, codecs: videoCodec, width: rung.width, height: rung.height });
@@ -124,12 +126,13 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
   await writeFile(join(outDir, MASTER_PLAYLIST), master);
   await writeFile(join(outDir, STORYBOARD_VTT), storyboardVtt(storyboard, source.durationSec));
   await assertExists(join(outDir, POSTER_FILE), join(outDir, STORYBOARD_IMAGE));
-  opts.log?.info({ encodedSec, rungs: renditions.length }, 'transcode done');
+  opts.log?.info({ encodedSec, rungs: renditions.length, codecRungs: codecRenditions.length }, 'transcode done');
 
   return {
     durationSec: encodedSec,
     hasAudio: source.hasAudio,
     renditions,
+    codecRenditions,
     master: MASTER_PLAYLIST,
     poster: POSTER_FILE,
     storyboardVtt: STORYBOARD_VTT,

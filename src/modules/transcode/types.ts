@@ -1,3 +1,5 @@
+import type { ExtraCodec } from './codecs.js';
+
 /**
  * Shared shapes of the transcode module: what ffprobe tells us (ProbeResult), what we accept
  * (ValidatedSource), what we plan (LadderRung) and what we produce (HlsOutput).
@@ -101,6 +103,8 @@ export interface LadderRung {
   bufsizeKbps: number;
   /** The cellular variant (≤ 192 kbit/s with its audio): listed with the low-rate audio group. */
   isCellular?: boolean;
+  /** An extra-codec twin of an H.264 rung (`LADDER_CODECS`, codecs.ts); absent: H.264. */
+  codec?: ExtraCodec;
 }
 
 export interface LadderPlan {
@@ -127,13 +131,21 @@ export interface Rendition {
   codecs: string;
   /** Relative path from the output directory, e.g. `720p/index.m3u8`. */
   playlist: string;
+  /** Set on extra-codec renditions (`720p-hevc`); absent: H.264. */
+  codec?: ExtraCodec;
 }
 
 /** What `transcodeToHls` wrote, every path relative to the output directory. */
 export interface HlsOutput {
   durationSec: number;
   hasAudio: boolean;
+  /** The H.264 ladder: what every player decodes, and what the catalog and the play API list. */
   renditions: Rendition[];
+  /**
+   * Extra-codec twins of the H.264 rungs (`LADDER_CODECS=h264,hevc,av1`), listed in the master
+   * playlist only: players that decode them choose them there. Empty for an H.264-only ladder.
+   */
+  codecRenditions: Rendition[];
   master: string;
   poster: string;
   storyboardVtt: string;

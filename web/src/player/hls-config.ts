@@ -38,6 +38,19 @@ export function startLevelIndex(play: PlayInfo): number {
   return rung ? sortByBandwidth(play.renditions).indexOf(rung) : -1;
 }
 
+/**
+ * The start rung among hls.js's parsed levels, when the master lists more than the H.264 ladder
+ * (LADDER_CODECS adds HEVC/AV1 twins, which hls.js sorts between the H.264 levels, so the index
+ * from `startLevelIndex` no longer points at the start rung): the H.264 level of the start rung's
+ * size. H.264 because the fast start (boot/mse-start.ts) buffers the H.264 rung, and hls.js's ABR
+ * keeps to the codec it started with. -1 when there is no such level.
+ */
+export function startLevelAmong(levels: ReadonlyArray<{ width?: number; height?: number; videoCodec?: string }>, play: PlayInfo): number {
+  const rung = startRendition(play);
+  if (!rung) return -1;
+  return levels.findIndex((l) => l.width === rung.width && l.height === rung.height && (l.videoCodec ?? 'avc1').indexOf('avc1') === 0);
+}
+
 /** Rung name from a level's size: the shorter side, so portrait video reads "720p" too. */
 export function rungLabel(width: number | undefined, height: number | undefined, renditions: Rendition[]): string {
   const match = renditions.find((r) => r.width === width && r.height === height);

@@ -2,7 +2,7 @@ import Hls, { Events } from 'hls.js';
 import { h } from '../dom.js';
 import type { PlayInfo } from '../types.js';
 import { mountControls, type Controls } from './controls.js';
-import { fastStartConfig } from './hls-config.js';
+import { fastStartConfig, startLevelAmong } from './hls-config.js';
 import { bindShortcuts } from './keyboard.js';
 import { hlsQualitySource, nativeQualitySource, type QualitySource } from './quality.js';
 import { restoreVolume } from './volume-control.js';
@@ -48,6 +48,7 @@ export function mountPlayer(container: HTMLElement, opts: PlayerOptions): void {
   if (Hls.isSupported()) {
     hls = new Hls(opts.useHlsDefaults ? {} : fastStartConfig(play));
     markStartup(hls);
+    if (!opts.useHlsDefaults) keepStartLevel(hls, play);
     // Manifest loading starts while the MediaSource opens, not after.
     hls.loadSource(play.hlsManifest);
     if (boot) attachBootPlayback(hls, boot, signal);
@@ -170,6 +171,14 @@ function markFirstFrame(video: HTMLVideoElement, rung: () => string | null): voi
   };
   if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(mark);
   else (video as HTMLVideoElement).addEventListener('playing', mark, { once: true });
+}
+
+/** The start rung by size and codec once the levels are known (before loading starts). */
+function keepStartLevel(hls: Hls, play: PlayInfo): void {
+  hls.once(Events.MANIFEST_PARSED, () => {
+    const index = startLevelAmong(hls.levels, play);
+    if (index >= 0 && index !== hls.startLevel) hls.startLevel = index;
+  });
 }
 
 /** Start-up milestones as `kinema:*` marks, for bench/ttff's `--breakdown`. */

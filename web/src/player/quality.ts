@@ -34,7 +34,12 @@ export function hlsQualitySource(hls: Hls, renditions: Rendition[]): QualitySour
     return level ? rungLabel(level.width, level.height, renditions) : null;
   };
   return {
-    levels: () => hls.levels.map((l, index) => ({ index, label: rungLabel(l.width, l.height, renditions) })).reverse(),
+    // One entry per rung: a ladder with HEVC/AV1 twins lists a size once per codec, and hls.js
+    // keeps to the codec it plays (the menu offers the levels of that codec only).
+    levels: () => {
+      const playing = hls.levels[hls.currentLevel]?.codecSet;
+      return hls.levels.flatMap((l, index) => (playing === undefined || l.codecSet === playing ? [{ index, label: rungLabel(l.width, l.height, renditions) }] : [])).reverse();
+    },
     isAuto: () => hls.autoLevelEnabled,
     selectedIndex: () => (hls.autoLevelEnabled ? -1 : hls.manualLevel),
     playingLabel: () => (hls.currentLevel >= 0 ? labelOf(hls.currentLevel) : null),

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import type { VideoCodec } from '../../src/modules/transcode/codecs.js';
+import { transcodeFile } from '../../src/modules/transcode/transcode-file.js';
+import { makeClip, tempDir } from '../fixtures/media.js';
+import { until } from '../support/poll.js';
+import { launchChromium } from './browser.js';
+
+/**
+ * A ladder with HEVC and AV1 twins (LADDER_CODECS=h264,hevc,av1) in Chromium's MSE players: each
+ * player keeps to variants whose CODECS the browser says it decodes (Debian's Chromium: H.264 and
+ * AV1, no HEVC without hardware), plays, and the AV1 variant plays when chosen.
+ */
+
+const require = createRequire(import.meta.url);
+const SHAKA_BUILD = require.resolve('shaka-player/dist/shaka-player.compiled.js');
+const HLSJS_BUILD = require.resolve('hls.js/dist/hls.min.js');
+const WAIT_MS = 120_000;
+const PAGE = `<!doctype html><meta charset="utf-8"><title>codecs</title><video id="v" muted playsinline width="640" height="360"></video>`;
+
+const encoders = spawnSync('ffmpeg', ['-hide_banner', '-encoders'], { encoding: 'utf8' }).stdout ?? '';
+const hasEncoder = (name: string) => new RegExp(`^\\s*V\\S*\\s+${name}\\s`, 'm').test(encoders);
+const codecs: VideoCodec[] = ['h264', ...(hasEncoder('libx265') ? ['hevc' as const] : []), ...(hasEncoder('libsvtav1') ? ['av1' as const] : [])];
+
+describe('a ladder with extra codecs in hls.js and Shaka Player (Chromium)', { skip: codecs.length === 1 && 'this ffmpeg has neither libx265 nor libsvtav1' }, () => {
+  let dir = '';
+  let cleanup = async () => {};
+  let server: FastifyInstance;
+  let base = '';
+  let browser: Browser;
+  let variantCodecs: Map<string, string>;
+  const requests: string[] = [];
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir('kinema-codec-players-'));
+    const clip = await makeClip(dir, { width: 426, height: 240, durationSec: 8 });
+    const out = await transcodeFile(clip, join(dir, 'ladder'), { codecs });
+    variantCodecs = new Map([...out.renditions, ...out.codecRenditions].map((r) => [r.label, r.codecs.split(',')[0]!]));
+    server = Fastify();
+    server.addHook('onRequest', async (req) => void requests.push(req.url));
+    await server.register(fastifyStatic, { root: join(dir, 'ladder'), prefix: '/media/' });
+    server.get('/', (_req, reply) => reply.type('text/html').send(PAGE));
+    server.get('/shaka.js', async (_req, reply) => reply.type('text/javascript').send(await readFile(SHAKA_BUILD)));
+    server.get('/hls.js', async (_req, reply) => reply.type('text/javascript').send(await readFile(HLSJS_BUILD)));
+    base = await server.listen({ host: '127.0.0.1', port: 0 });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await cleanup();
+  });
+
+  async function openPage(script: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${base}/`);
+    await page.addScriptTag({ url: `/${script}` });
+    return { page, errors };
+  }
+  const playedPast = (page: Page, sec: number) =>
+    until(() => page.evaluate((s) => (document.getElementById('v') as HTMLVideoElement).currentTime > s, sec), `playback past ${sec} s`, WAIT_MS);
+  /** Which of the ladder's rungs this browser's MSE says it decodes, by label. */
+  const decodable = (page: Page) => page.evaluate((entries) => Object.fromEntries(entries.map(([label, codec]) =>
+    [label, MediaSource.isTypeSupported(`video/mp4; codecs="${codec}"`)])), [...variantCodecs]) as Promise<Record<string, boolean>>;
+  /** Rung folders whose media segments were fetched. */
+  const fetchedRungs = () => new Set(requests.flatMap((url) => /^\/media\/([^/]+)\/seg_/.exec(url)?.[1] ?? []).filter((r) => !r.startsWith('audio')));
+
+  test('hls.js plays, never fetches a variant the browser cannot decode, and plays the AV1 variant when chosen', async () => {
+    requests.length = 0;
+    const { page, errors } = await openPage('hls.js');
+    const canDecode = await decodable(page);
+    await page.evaluate(() => {
+      const w = window as any;
+      w.fatal = [];
+      const hls = new w.Hls({ capLevelToPlayerSize: false });
+      w.hls = hls;
+      hls.on(w.Hls.Events.ERROR, (_e: unknown, data: any) => data.fatal && w.fatal.push(`${data.type} ${data.details}`));
+      hls.loadSource('/media/master.m3u8');
+      hls.attachMedia(document.getElementById('v'));
+      hls.on(w.Hls.Events.MANIFEST_PARSED, () => (document.getElementById('v') as HTMLVideoElement).play());
+    });
+    await playedPast(page, 1);
+    const levels = await page.evaluate(() => (window as any).hls.levels.map((l: any) => `${l.height} ${l.videoCodec}`));
+    assert.equal(levels.length, Object.values(canDecode).filter(Boolean).length, `${levels.join(' | ')} vs ${JSON.stringify(canDecode)}`);
+    for (const rung of fetchedRungs()) assert.ok(canDecode[rung], `fetched ${rung}, which this browser cannot decode`);
+
+    // Chromium decodes AV1 in MSE (dav1d): the AV1 twin is the one extra variant it can play.
+    if (codecs.includes('av1')) assert.equal(canDecode['240p-av1'], true, JSON.stringify(canDecode));
+    if (canDecode['240p-av1']) {
+      const av1 = await page.evaluate(() => (window as any).hls.levels.findIndex((l: any) => /^av01/.test(l.videoCodec)));
+      assert.ok(av1 >= 0, levels.join(' | '));
+      await page.evaluate((i) => {
+        (window as any).hls.currentLevel = i;
+        (document.getElementById('v') as HTMLVideoElement).currentTime = 0;
+      }, av1);
+      await until(() => fetchedRungs().has('240p-av1'), 'AV1 segments', WAIT_MS);
+      await until(() => page.evaluate((i) => (window as any).hls.currentLevel === i, av1), 'hls.js on the AV1 level', WAIT_MS);
+      await playedPast(page, 5);
+      assert.equal(await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).videoHeight), 240);
+    }
+    assert.deepEqual(await page.evaluate(() => (window as any).fatal), []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('Shaka Player plays one codec it decodes', async () => {
+    requests.length = 0;
+    const { page, errors } = await openPage('shaka.js');
+    const canDecode = await decodable(page);
+    await page.evaluate(async () => {
+      const w = window as any;
+      w.shaka.polyfill.installAll();
+      w.errors = [];
+      const player = new w.shaka.Player();
+      w.player = player;
+      player.addEventListener('error', (e: any) => w.errors.push(`${e.detail?.code} ${e.detail?.message ?? ''}`));
+      await player.attach(document.getElementById('v'));
+      await player.load('/media/master.m3u8');
+      await (document.getElementById('v') as HTMLVideoElement).play();
+    });
+    await playedPast(page, 2);
+    const active = await page.evaluate(() => (window as any).player.getVariantTracks().find((t: any) => t.active)?.videoCodec as string);
+    const label = [...variantCodecs].find(([, codec]) => codec === active)?.[0];
+    assert.ok(label && canDecode[label], `Shaka plays ${active}; decodable: ${JSON.stringify(canDecode)}`);
+    for (const rung of fetchedRungs()) assert.ok(canDecode[rung], `fetched ${rung}, which this browser cannot decode`);
+    assert.deepEqual(await page.evaluate(() => (window as any).errors), []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
