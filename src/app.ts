@@ -344,6 +344,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
       log, metrics: platform.metrics, outages: platform.outages, concurrency: config.workerConcurrency,
       scratchDirs: { work: join(config.dataDir, 'work'), downloads: config.s3 ? downloadsDir(config) : undefined },
       maxDurationSec: config.maxDurationSec, maxEncodeGigapixels: config.maxEncodeGigapixels, stallAfterSec: config.transcodeStallSec,
+      publishWhileEncoding: config.publishWhileEncoding,
       supersededGraceSec: SUPERSEDED_GRACE_SEC,
     });
     await worker.start();

@@ -69,6 +69,8 @@ export interface PlayInfo {
   storyboardUrl: string | null;
   /** For a signed-in viewer who left this video between 5 % and 90 %: where they stopped. */
   resumeAtSec?: number | null;
+  /** Still being encoded: growing (EVENT) playlists, played from the start while the rest arrives. */
+  processing?: boolean;
 }
 
 export type Rating = 'like' | 'dislike';

@@ -37,6 +37,9 @@ export const PlayReady = Type.Object({
   posterUrl: orNull('string', { format: 'uri-reference', description: 'Poster image' }),
   storyboardUrl: orNull('string', { format: 'uri-reference', description: 'WebVTT storyboard of scrub-bar thumbnails' }),
   expiresAt: orNull('string', { format: 'date-time', description: 'When signed URLs stop working; request /play again after it' }),
+  processing: Type.Boolean({
+    description: 'True while the video is still being encoded: its media playlists are growing HLS EVENT playlists (no EXT-X-ENDLIST yet) that players follow from the start, bandwidths are ceilings, and there is no poster or storyboard yet. Playable all the same; false once complete',
+  }),
   resumeAtSec: orNull('number', {
     description: 'Where a signed-in viewer left off, when between 5 % and 90 % of the video (Jellyfin\'s rule); null otherwise: anonymous, history paused, never watched, or past 90 % (counts as watched: start over)',
   }),

@@ -5,7 +5,7 @@ import { createStallReaper } from './stall-reaper.js';
 import { createTranscodeJob, type TranscodeJobDeps } from './transcode-job.js';
 import { TRANSCODE_QUEUE, type TranscodeJobData } from './transcode-queue.js';
 
-export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'store' | 'catalog' | 'lifecycle' | 'retention' | 'log' | 'metrics' | 'maxDurationSec' | 'maxEncodeGigapixels' | 'outages'> {
+export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'store' | 'catalog' | 'lifecycle' | 'retention' | 'log' | 'metrics' | 'maxDurationSec' | 'maxEncodeGigapixels' | 'outages' | 'publishWhileEncoding'> {
   /** Scratch for ladders being built, and where S3 downloads land: swept of dead processes' leftovers at start. */
   scratchDirs: { work: string; downloads?: string };
   concurrency: number;
