@@ -23,6 +23,8 @@ export interface Video {
   visibility: Visibility;
   status: VideoStatus;
   progress: number;
+  /** /play answers with a stream: ready, or still processing with its first segments published. */
+  isPlayable: boolean;
   failureReason: string | null;
   /** For a failed video: whether processing it again can help (false: the file itself is the problem). */
   failureRetryable: boolean | null;

@@ -66,8 +66,9 @@ export function createLivePublisher(opts: LivePublisherOptions) {
     if (isPlayable || begun < dirs.length || stopped) return;
     const { master, renditions } = await renderLiveMaster(opts.outDir, plan, source.hasAudio);
     await putText(MASTER_PLAYLIST, master);
-    isPlayable = true;
+    // Marked only once recorded: a database that failed to answer is asked again next pass.
     const holds = await opts.onPlayable({ masterPath: MASTER_PLAYLIST, renditions, hasAudio: source.hasAudio, duration: source.durationSec });
+    isPlayable = true;
     opts.log.info({ prefix: opts.prefix, holds }, 'growing version playable');
   }
 
