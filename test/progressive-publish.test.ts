@@ -6,6 +6,7 @@ import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
 import { encodeUntil, findEncoder, signalProcess } from './support/encoder.js';
+import { startTier, type Edge } from './support/nginx.js';
 
 /**
  * Watchable while it transcodes, on both engine sets (local disk + PGlite, an S3 server +
@@ -173,3 +174,55 @@ for (const engines of ENGINE_SETS) {
     });
   });
 }
+
+describe('publishing while encoding, through an nginx shield and edge', () => {
+  test('the tiers keep a growing playlist a second, follow it to its VOD form, and keep segments', async () => {
+    const app = await startTestApp({ roles: { api: true, worker: true } });
+    const tiers: Edge[] = [];
+    let pid: number | undefined;
+    try {
+      tiers.push(await startTier({ role: 'shield', origins: [new URL(app.url).host] }));
+      tiers.push(await startTier({ role: 'edge', origins: [tiers[0]!.host] }));
+      const edge = tiers[1]!;
+      const owner = await signUp(app, 'edged');
+      const started = await uploadUntilPlayable(app, owner.token, 'public');
+      pid = started.pid;
+      const path = new URL(started.play.renditions[0].url, app.url).pathname;
+      const viaEdge = async () => {
+        const r = await fetch(`${edge.url}${path}`);
+        return { text: await r.text(), cache: r.headers.get('x-cache-status'), cacheControl: r.headers.get('cache-control') };
+      };
+      const fromOrigin = async () => (await fetch(`${app.url}${path}`)).text();
+      const first = await viaEdge();
+      assert.equal(first.text, await fromOrigin());
+      assert.equal(first.cacheControl, 'public, max-age=1');
+      const segmentsOf = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('#'));
+
+      // More segments at the origin: the edge (behind the shield) follows within seconds, not a year.
+      const hasGrown = (text: string) => segmentsOf(text).length > segmentsOf(first.text).length;
+      await encodeUntil(pid, async () => hasGrown(await fromOrigin()), { timeoutMs: TIMEOUT_MS });
+      await until(async () => hasGrown((await viaEdge()).text), 'the edge to serve the grown playlist', 60_000, 250);
+
+      // A segment is stored like any media: the second request is a hit at the edge.
+      const segment = new URL(segmentsOf(first.text)[0]!, `${edge.url}${path}`).href;
+      await fetch(segment).then((r) => r.arrayBuffer());
+      const again = await fetch(segment);
+      await again.arrayBuffer();
+      assert.equal(again.headers.get('x-cache-status'), 'HIT');
+
+      // Once published, the same URL's VOD playlist reaches viewers through both tiers.
+      signalProcess(pid, 'SIGCONT');
+      await until(async () => (await app.api('GET', `/api/v1/videos/${started.id}`)).body.status === 'ready', 'the ladder to be published', TIMEOUT_MS);
+      const vod = await until(async () => {
+        const r = await viaEdge();
+        return /#EXT-X-ENDLIST/.test(r.text) && r;
+      }, 'the edge to serve the finished playlist', 60_000, 250);
+      assert.match(vod.text, /#EXT-X-PLAYLIST-TYPE:VOD/);
+      assert.match(vod.cacheControl ?? '', /immutable/);
+    } finally {
+      if (pid) signalProcess(pid, 'SIGCONT');
+      for (const tier of tiers.reverse()) await tier.stop();
+      await app.close();
+    }
+  });
+});

@@ -6,7 +6,10 @@ import { readdir, readFile } from 'node:fs/promises';
  * with SIGSTOP and resumed with SIGCONT. The pipeline sees nothing but a slow encoder.
  */
 
-/** Pid of the ffmpeg encoding `videoId`'s ladder (a child of this process writing HLS), if running. */
+/**
+ * Pid of the ffmpeg encoding `videoId`'s ladder (a child of this process writing HLS), if running:
+ * the id is in its output paths (the worker's scratch folder is tagged with it), whichever store.
+ */
 export async function findEncoder(videoId: string): Promise<number | undefined> {
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -14,7 +17,7 @@ export async function findEncoder(videoId: string): Promise<number | undefined> 
       const [cmdline, stat] = await Promise.all([readFile(`/proc/${entry}/cmdline`, 'utf8'), readFile(`/proc/${entry}/stat`, 'utf8')]);
       const argv = cmdline.split('\0');
       const parentPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parentPid === process.pid && argv[0]?.endsWith('ffmpeg') && cmdline.includes(`originals/${videoId}/source`) && argv.includes('hls')) return Number(entry);
+      if (parentPid === process.pid && argv[0]?.endsWith('ffmpeg') && cmdline.includes(videoId) && argv.includes('hls')) return Number(entry);
     } catch {
       // The process ended while we looked: not the one we want.
     }
