@@ -171,7 +171,8 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
     async markPlayable(videoId: string, lease: string, live: LivePlayback): Promise<boolean> {
       const r = await db
         .updateTable('videos')
-        .set({ liveVersion: live.version, livePlayback: JSON.stringify(live), updatedAt: sql`now()` })
+        // The row's duration is what the view rule and watch history read: a view counts while it grows.
+        .set({ liveVersion: live.version, livePlayback: JSON.stringify(live), duration: live.duration, updatedAt: sql`now()` })
         .where('videoId', '=', videoId)
         .where('leaseToken', '=', lease)
         .where('status', '=', 'processing')
