@@ -96,9 +96,6 @@ export function createLivePublisher(opts: LivePublisherOptions) {
       await inFlight;
     },
 
-    /** Whether viewers were told about the growing version. */
-    wasPlayable: () => isPlayable,
-
     /**
      * After a successful encode (and `stop`): every file not uploaded yet, media playlists (now
      * VOD, with `EXT-X-ENDLIST`) after all segments, the measured master last.

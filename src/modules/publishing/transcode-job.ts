@@ -125,8 +125,8 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
    * Publishes the attempt's version as it encodes (see live-publisher.ts). Recording it playable
    * is fenced like publishing: a stale attempt's growing version never reaches viewers.
    */
-  function startLivePublisher(videoId: string, lease: string, version: string, outDir: string, abort: AbortController): { publisher: LivePublisher } {
-    const publisher = createLivePublisher({
+  function createAttemptPublisher(videoId: string, lease: string, version: string, outDir: string, abort: AbortController): LivePublisher {
+    return createLivePublisher({
       store: deps.store, log, outDir, prefix: versionPrefix(videoId, version),
       onPlayable: async (playback) => {
         const holds = await deps.lifecycle.markPlayable(videoId, lease, { ...playback, version });
@@ -134,7 +134,6 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
         return holds;
       },
     });
-    return { publisher };
   }
 
   /**
@@ -179,7 +178,7 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
     running.set(abort, { job, done: new Promise<void>((r) => (settle = r)) });
     const beat = startBeating(videoId, lease, abort);
     const scratch = await makeScratchDir(deps.workDir, videoId);
-    const live = deps.publishWhileEncoding === false ? undefined : startLivePublisher(videoId, lease, version, join(scratch, 'out'), abort);
+    const live = deps.publishWhileEncoding === false ? undefined : createAttemptPublisher(videoId, lease, version, join(scratch, 'out'), abort);
     let published = false;
     try {
       let encodeSec = 0;
@@ -195,16 +194,16 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
             onPlanned: (source, plan) => {
               const leaseSec = encodeTimeLimitSec(source, plan) + TRANSFER_MARGIN_SEC;
               deps.queue.extendLease(TRANSCODE_QUEUE, job.id, leaseSec).catch((err: unknown) => log.warn({ err, videoId }, 'could not extend the job lease'));
-              live?.publisher.start(source, plan);
+              live?.start(source, plan);
             },
         })),
-      ).finally(() => live?.publisher.stop());
+      ).finally(() => live?.stop());
       if (abort.signal.aborted) throw abort.signal.reason;
       // An encode is the expensive part: an outage after it (the store or the database restarting)
       // is waited out here, output kept, rather than thrown away and encoded again. The wait ends
       // early if the lease is lost meanwhile (the heartbeat aborts), and publishing stays fenced.
       const wait = { signal: abort.signal, giveUpAfterMs: deps.outageWaitMs ?? 15 * 60_000 };
-      const upload = live ? () => live.publisher.finish() : async () => void (await deps.store.putDirectory(join(scratch, 'out'), versionPrefix(videoId, version)));
+      const upload = live ? () => live.finish() : async () => void (await deps.store.putDirectory(join(scratch, 'out'), versionPrefix(videoId, version)));
       await retryThroughOutage(upload, { ...wait, outage: deps.outages.storage });
       published = await retryThroughOutage(() => publish(videoId, lease, version, out), { ...wait, outage: deps.outages.database });
       if (!published) throw new AttemptStopped('lease-lost');
