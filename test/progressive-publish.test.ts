@@ -51,11 +51,19 @@ const ENGINE_SETS: EngineSet[] = [
 
 /** Uploads a clip and returns its id and the paused encoder's pid once the video is playable. */
 async function uploadUntilPlayable(app: TestApp, token: string, visibility: 'public' | 'private') {
-  const clip = await makeClip(await tempDir('kinema-progressive-'), { width: 320, height: 180, durationSec: CLIP_SEC });
+  // 360p: three rungs, enough work that the encoder is still running when it is looked for.
+  const clip = await makeClip(await tempDir('kinema-progressive-'), { width: 640, height: 360, durationSec: CLIP_SEC });
   const created = await app.api('POST', '/api/v1/videos', { token, body: { title: 'growing', visibility } });
   const id: string = created.body.id;
   await tusUpload(clip, { endpoint: `${app.url}/api/v1/uploads`, token, videoId: id });
-  const pid = await until(() => findEncoder(id), 'the worker to start encoding', TIMEOUT_MS, 10);
+  const pid = await until(async () => {
+    const found = await findEncoder(id);
+    if (found) return found;
+    // An encode that finished before it was seen would otherwise be a 5-minute wait for nothing.
+    const { status } = (await app.api('GET', `/api/v1/videos/${id}`, { token })).body;
+    if (status === 'ready' || status === 'failed') throw new Error(`the encode ended (${status}) before the test could pause it`);
+    return undefined;
+  }, 'the worker to start encoding', TIMEOUT_MS, 10);
   signalProcess(pid, 'SIGSTOP');
   const play = await encodeUntil(pid, async () => {
     const r = await app.api('GET', `/api/v1/videos/${id}/play`, { token });

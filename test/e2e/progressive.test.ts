@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { makeClip } from '../fixtures/media.js';
 import { signUp, type TestApp } from '../support/app.js';
@@ -116,5 +117,40 @@ describe('a video is watchable while its ladder is still being encoded', () => {
     assert.deepEqual(failedMedia, [], 'no media request failed: every listed segment was complete in the store');
     assert.deepEqual(errors, []);
     await context.close();
+  });
+
+  test('the creator\'s upload page links to the video as soon as it is watchable', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: app.url });
+    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    const page = await context.newPage();
+    let pid: number | undefined;
+    try {
+      const username = `creator_${randomBytes(3).toString('hex')}`;
+      await page.goto('/signup');
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Email').fill(`${username}@example.test`);
+      await page.getByLabel('Password').fill('correct horse battery staple');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.locator('.nav-username', { hasText: username }).waitFor();
+      await page.goto('/upload');
+      const clip = await makeClip(await tempDir('kinema-progressive-page-'), { width: 320, height: 180, durationSec: CLIP_SEC, name: 'long-take.mp4' });
+      await page.locator('#upload-file').setInputFiles(clip);
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      // The creator's newest video, through the page's own session (created before its upload).
+      const id: string = await until(() => page.evaluate(async () => (await (await fetch('/api/v1/videos?owner=me')).json()).items[0]?.id as string | undefined), 'the video to exist', UI_TIMEOUT_MS, 20);
+      // Hold the encode once the video is playable, so the page is seen while it still processes.
+      pid = await until(() => findEncoder(id), 'the worker to start encoding', PROCESSING_TIMEOUT_MS, 10);
+      signalProcess(pid, 'SIGSTOP');
+      await encodeUntil(pid, async () => (await app.api('GET', `/api/v1/videos/${id}/play`)).status === 200, { timeoutMs: PROCESSING_TIMEOUT_MS });
+      await page.getByTestId('processing-status').waitFor();
+      const line = page.getByTestId('watchable-while-processing');
+      await line.waitFor();
+      assert.match((await line.textContent()) ?? '', /already be watched/);
+      assert.equal(await line.locator('a').getAttribute('href'), `/watch/${id}`);
+      await page.screenshot({ path: join(tmpdir(), 'kinema-upload-watchable.png') });
+    } finally {
+      if (pid) signalProcess(pid, 'SIGCONT');
+      await context.close();
+    }
   });
 });
