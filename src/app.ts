@@ -365,6 +365,7 @@ export async function startKinema(config: Config, roles: Roles, opts: StartOptio
       log, metrics: platform.metrics, outages: platform.outages, concurrency: config.workerConcurrency,
       scratchDirs: { work: join(config.dataDir, 'work'), downloads: config.s3 ? downloadsDir(config) : undefined },
       maxDurationSec: config.maxDurationSec, maxEncodeGigapixels: config.maxEncodeGigapixels, ladderCodecs: config.ladderCodecs, stallAfterSec: config.transcodeStallSec,
+      publishWhileEncoding: config.publishWhileEncoding,
       supersededGraceSec: SUPERSEDED_GRACE_SEC,
       purgeFromTiers: createRetiredVersionPurge({ queue: platform.queue, store: platform.store, tiers: config.edgePurgeUrls }),
     });

@@ -121,6 +121,7 @@ for (const engine of ENGINES) {
         storyboardUrl: `${CDN}/media/${v.id}/${v.version}/thumbs/storyboard.vtt`,
         expiresAt: null,
         resumeAtSec: null,
+        processing: false,
       });
       assert.equal(r.headers.get('accept-ch'), 'Downlink, ECT, Save-Data');
       assert.equal(r.headers.get('cache-control'), 'no-store');

@@ -23,6 +23,8 @@ export interface Video {
   visibility: Visibility;
   status: VideoStatus;
   progress: number;
+  /** /play answers with a stream: ready, or still processing with its first segments published. */
+  isPlayable: boolean;
   failureReason: string | null;
   /** For a failed video: whether processing it again can help (false: the file itself is the problem). */
   failureRetryable: boolean | null;
@@ -69,6 +71,8 @@ export interface PlayInfo {
   storyboardUrl: string | null;
   /** For a signed-in viewer who left this video between 5 % and 90 %: where they stopped. */
   resumeAtSec?: number | null;
+  /** Still being encoded: growing (EVENT) playlists, played from the start while the rest arrives. */
+  processing?: boolean;
 }
 
 export type Rating = 'like' | 'dislike';

@@ -26,6 +26,32 @@ export interface PublishedVersion {
   prunedRenditions?: StoredRendition[];
 }
 
+/**
+ * A version published while it is still being encoded (issue 14, "watchable while it
+ * transcodes"): its media playlists are HLS `EVENT` playlists that grow segment by segment and end
+ * with `EXT-X-ENDLIST`. Held in the video row (`live_version`, `live_playback`) only while the
+ * attempt that writes it holds the video; publishing makes the same version current.
+ */
+export interface LivePlayback {
+  version: string;
+  masterPath: string;
+  /** Provisional: BANDWIDTH from the plan's rate ceilings (measured once the version is complete). */
+  renditions: StoredRendition[];
+  hasAudio: boolean;
+  /** The source's duration: what the version holds once complete. */
+  duration: number;
+}
+
+/** The growing version a video can be watched from now, if any (the row's JSON, parsed). */
+export function livePlaybackOf(video: { status: VideoStatus; liveVersion: string | null; livePlayback: unknown }): LivePlayback | undefined {
+  if (video.status !== 'processing' || !video.liveVersion || !video.livePlayback) return undefined;
+  const live = (typeof video.livePlayback === 'string' ? JSON.parse(video.livePlayback) : video.livePlayback) as LivePlayback;
+  return live.version === video.liveVersion ? live : undefined;
+}
+
+/** Columns that withdraw a growing version from viewers (every way an attempt stops holding its video). */
+const NO_LIVE = { liveVersion: null, livePlayback: null } as const;
+
 type VersionRow = Omit<PublishedVersion, 'prefix' | 'renditions' | 'workerId' | 'prunedRenditions'> & { renditions: unknown; prunedRenditions: unknown };
 
 const parseJson = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
@@ -123,7 +149,7 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
       const lease = randomUUID();
       const r = await db
         .updateTable('videos')
-        .set({ status: 'processing', progress: 0, failureReason: null, jobId, leaseToken: lease, jobHeartbeatAt: sql`now()`, updatedAt: sql`now()` })
+        .set({ status: 'processing', progress: 0, failureReason: null, jobId, leaseToken: lease, jobHeartbeatAt: sql`now()`, updatedAt: sql`now()`, ...NO_LIVE })
         .where('videoId', '=', videoId)
         .where('status', 'in', ['uploaded', 'processing'])
         .where('originalStoredAt', 'is not', null)
@@ -149,13 +175,47 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
     },
 
     /**
+     * The attempt holding `lease` has every rung's first segments uploaded under `live.version`:
+     * viewers may watch it from now on while the rest encodes. False when the attempt no longer
+     * holds the video (it must stop).
+     */
+    async markPlayable(videoId: string, lease: string, live: LivePlayback): Promise<boolean> {
+      const r = await db
+        .updateTable('videos')
+        // The row's duration is what the view rule and watch history read: a view counts while it grows.
+        .set({ liveVersion: live.version, livePlayback: JSON.stringify(live), duration: live.duration, updatedAt: sql`now()` })
+        .where('videoId', '=', videoId)
+        .where('leaseToken', '=', lease)
+        .where('status', '=', 'processing')
+        .executeTakeFirst();
+      await onChange(videoId);
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /**
+     * The attempt holding `lease` stopped without publishing (an error it retries, a shutdown): its
+     * growing version stops being watchable at once, before the queue's retry claims the video,
+     * so no half-ladder stays playable. A no-op when the attempt no longer holds the video.
+     */
+    async withdrawPlayable(videoId: string, lease: string): Promise<void> {
+      const r = await db
+        .updateTable('videos')
+        .set({ ...NO_LIVE, updatedAt: sql`now()` })
+        .where('videoId', '=', videoId)
+        .where('leaseToken', '=', lease)
+        .where('liveVersion', 'is not', null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) await onChange(videoId);
+    },
+
+    /**
      * Marks the video failed with a reason its owner can read. With `lease`, only while that
      * attempt still holds the video (a stale attempt cannot fail a video another one is working).
      */
     async markFailed(videoId: string, reason: string, opts: { lease?: string; retryable?: boolean } = {}): Promise<void> {
       let q = db
         .updateTable('videos')
-        .set({ status: 'failed', failureReason: reason, failureRetryable: opts.retryable ?? true, jobHeartbeatAt: null, leaseToken: null, updatedAt: sql`now()` })
+        .set({ status: 'failed', failureReason: reason, failureRetryable: opts.retryable ?? true, jobHeartbeatAt: null, leaseToken: null, updatedAt: sql`now()`, ...NO_LIVE })
         .where('videoId', '=', videoId)
         .where('status', 'in', ['uploaded', 'processing']);
       if (opts.lease) q = q.where('leaseToken', '=', opts.lease);
@@ -170,7 +230,7 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
     async revokeLease(videoId: string, jobId: string): Promise<boolean> {
       const r = await db
         .updateTable('videos')
-        .set({ leaseToken: null })
+        .set({ leaseToken: null, ...NO_LIVE })
         .where('videoId', '=', videoId)
         .where('jobId', '=', jobId)
         .where('status', '=', 'processing')
@@ -200,7 +260,7 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
         }
         return transition(videoId, ['processing'], {
           status: 'ready', currentVersion: v.version, duration: v.duration, width: dims.width, height: dims.height,
-          progress: 100, failureReason: null, processedAt: sql`now()`, jobHeartbeatAt: null, leaseToken: null,
+          progress: 100, failureReason: null, processedAt: sql`now()`, jobHeartbeatAt: null, leaseToken: null, ...NO_LIVE,
         }, trx);
       });
       await onChange(videoId);

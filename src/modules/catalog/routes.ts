@@ -3,7 +3,7 @@ import type { HttpServer } from '../../platform/http/server.js';
 import { requireUser, SIGNED_IN, type RequestPrincipal } from '../../platform/http/auth.js';
 import { responses } from '../../platform/http/schemas.js';
 import { CreateVideoBody, DEFAULT_VISIBILITY, ListQuery, PatchVideoBody, Video, VideoIdParams, VideoList } from './schemas.js';
-import { isOwnerOrAdmin, type CatalogService, type VideoRecord } from './service.js';
+import { isOwnerOrAdmin, isPlayable, type CatalogService, type VideoRecord } from './service.js';
 
 /** What the catalog needs from delivery to show a video: its poster's URL for this viewer. */
 export type PosterUrlFor = (video: VideoRecord) => Promise<string | null> | string | null;
@@ -31,6 +31,7 @@ export function createVideoJson(opts: Pick<CatalogRouteOptions, 'uploadUrl' | 'p
       visibility: v.visibility,
       status: v.status,
       progress: Math.round(v.progress * 10) / 10,
+      isPlayable: isPlayable(v),
       // Failure details (the creator's file, ffprobe's words) are for its owner and admins only.
       // Others never get a video that is not ready (catalog canView); this holds even so.
       failureReason: mine ? v.failureReason : null,

@@ -39,6 +39,7 @@ export const Video = Type.Object({
   visibility: Visibility,
   status: VideoStatus,
   progress: Type.Number({ description: 'Transcoding progress, 0–100' }),
+  isPlayable: Type.Boolean({ description: 'Whether /play answers with a stream now: ready, or still processing with its first segments published (watchable from the start while the rest encodes)' }),
   failureReason: Type.Union([Type.String(), Type.Null()]),
   failureRetryable: Type.Union([Type.Boolean(), Type.Null()], {
     description: 'For a failed video: whether processing it again (POST /videos/:id/reprocess) can help. false when the file itself is the problem (not a video, unsupported codec, too long): upload a different file. null unless failed.',

@@ -9,6 +9,7 @@ import type { ObjectStore } from '../../platform/storage/port.js';
 import type { Logger } from '../../platform/log.js';
 import { mediaPrefix, originalsPrefix } from '../media-layout/index.js';
 import { catalogQueries, type VideoRecord, type VideoSort } from './queries.js';
+import { livePlaybackOf } from './lifecycle.js';
 
 export type { VideoRecord, VideoSort } from './queries.js';
 
@@ -40,13 +41,19 @@ export const isOwnerOrAdmin = (video: VideoRecord, principal: RequestPrincipal |
 
 /**
  * Whether `principal` may see `video` at all. Its owner and admins always may; anyone else only
- * once it is ready and not private. A video still waiting for its file, processing or failed does
- * not exist for others (as an unpublished video on YouTube): its state and failure details (the
- * creator's file name, ffprobe's words) are the creator's business.
+ * once it is playable and not private: ready, or processing with its first segments published (as
+ * YouTube, which opens an upload to its audience once the first, low-resolution rendition is
+ * processed, and adds the others as they finish). A video still waiting for its file, failed, or
+ * processing with nothing playable yet does not exist for others (as an unpublished video on
+ * YouTube): its state and failure details (the creator's file name, ffprobe's words) are the
+ * creator's business. Listings, search and ranking still show only ready videos.
  */
 export function canView(video: VideoRecord, principal: RequestPrincipal | null): boolean {
-  return isOwnerOrAdmin(video, principal) || (video.visibility !== 'private' && video.status === 'ready');
+  return isOwnerOrAdmin(video, principal) || (video.visibility !== 'private' && isPlayable(video));
 }
+
+/** Whether `/play` answers with a stream: ready, or processing with a growing version published. */
+export const isPlayable = (video: VideoRecord) => video.status === 'ready' || livePlaybackOf(video) !== undefined;
 
 function encodeCursor(sort: VideoSort, v: VideoRecord): string {
   const key = sort === 'popular' ? v.viewCount : v.createdAt.getTime();

@@ -257,7 +257,11 @@ ${slice}      proxy_cache kinema_media;
       # Freshness is set here, not by the origin's headers: media under a version never changes
       # (a year), and a 403/404 is kept ${NEGATIVE_CACHE_SEC} s, which is how a purge lands (the origin's
       # no-store on errors would leave the purged media in place). 5xx are never stored.
+      # The one exception: the playlists of a video still being encoded grow every segment; the
+      # origin marks them X-Accel-Expires: 1 (nginx honours it over proxy_cache_valid), and every
+      # tier passes it on (nginx drops X-Accel-* by default), so the next tier keeps them 1 s too.
       proxy_ignore_headers Cache-Control Expires;
+      proxy_pass_header X-Accel-Expires;
       proxy_cache_valid 200 ${o.sliceSize ? '206 ' : ''}1y;
       proxy_cache_valid 403 404 ${NEGATIVE_CACHE_SEC}s;
       proxy_cache_bypass $kinema_purge;

@@ -23,8 +23,9 @@ const MEDIA_HELMET = { crossOriginResourcePolicy: { policy: 'cross-origin' as co
 
 const mediaNotFound = () => notFound('MEDIA_NOT_FOUND', 'No such media file.');
 
-function setObjectHeaders(reply: FastifyReply, info: ObjectInfo, cacheControl: string) {
-  reply.header('cache-control', cacheControl).header('accept-ranges', 'bytes').header('last-modified', info.lastModified.toUTCString());
+function setObjectHeaders(reply: FastifyReply, info: ObjectInfo, grant: MediaGrant) {
+  if (grant.edgeExpiresSec !== undefined) reply.header('x-accel-expires', String(grant.edgeExpiresSec));
+  reply.header('cache-control', grant.cacheControl).header('accept-ranges', 'bytes').header('last-modified', info.lastModified.toUTCString());
   if (info.etag) reply.header('etag', info.etag);
   reply.type(contentTypeFor(info.key));
 }
@@ -50,7 +51,7 @@ function planResponse(req: FastifyRequest, reply: FastifyReply, info: ObjectInfo
 async function serveOpened(req: FastifyRequest, reply: FastifyReply, grant: MediaGrant, opened: OpenObject | null) {
   if (!opened) throw mediaNotFound();
   try {
-    setObjectHeaders(reply, opened.info, grant.cacheControl);
+    setObjectHeaders(reply, opened.info, grant);
     const plan = planResponse(req, reply, opened.info);
     if (plan === 'not-modified') return reply.status(304).send();
     const range = plan.kind === 'partial' ? { start: plan.start, end: plan.end } : undefined;
@@ -91,12 +92,12 @@ export function registerOriginRoutes(app: HttpServer, delivery: DeliveryService,
         // The common case (a player fetching a segment) costs one store call, not head + get.
         const got = await store.get(grant.key);
         if (!got) throw mediaNotFound();
-        setObjectHeaders(reply, got.info, grant.cacheControl);
+        setObjectHeaders(reply, got.info, grant);
         return reply.status(200).header('content-length', got.info.sizeBytes).send(got.body);
       }
       const info = await store.head(grant.key);
       if (!info) throw mediaNotFound();
-      setObjectHeaders(reply, info, grant.cacheControl);
+      setObjectHeaders(reply, info, grant);
       const plan = planResponse(req, reply, info);
       if (plan === 'not-modified') return reply.status(304).send();
       const range = plan.kind === 'partial' ? { start: plan.start, end: plan.end } : undefined;

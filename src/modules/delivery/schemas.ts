@@ -41,6 +41,9 @@ export const PlayReady = Type.Object({
   removedRenditions: Type.Optional(Type.Array(Type.String(), {
     description: 'Present only when some were removed: renditions this video had that were removed because nobody played them for a long time (e.g. 1080p); asking for one with ?quality= brings it back within minutes, and the video plays on the renditions listed meanwhile',
   })),
+  processing: Type.Boolean({
+    description: 'True while the video is still being encoded: its media playlists are growing HLS EVENT playlists (no EXT-X-ENDLIST yet) that players follow from the start, bandwidths are ceilings, and there is no poster or storyboard yet. Playable all the same; false once complete',
+  }),
   resumeAtSec: orNull('number', {
     description: 'Where a signed-in viewer left off, when between 5 % and 90 % of the video (Jellyfin\'s rule); null otherwise: anonymous, history paused, never watched, or past 90 % (counts as watched: start over)',
   }),

@@ -2,18 +2,24 @@ import { createLastKnown, LAST_KNOWN_MAX_AGE_MS } from '../../platform/cache/las
 import { AppError, notFound } from '../../platform/errors.js';
 import type { RequestPrincipal } from '../../platform/http/auth.js';
 import type { Cache } from '../../platform/cache/port.js';
-import { videoCacheKey, type CatalogService, type Lifecycle, type PublishedVersion, type VideoRecord } from '../catalog/index.js';
+import { livePlaybackOf, videoCacheKey, type CatalogService, type Lifecycle, type PublishedVersion, type VideoRecord } from '../catalog/index.js';
 import type { EventRecorder } from '../analytics/index.js';
 import { mediaPathFor, type MediaPath } from './media-path.js';
 import { recommendRendition, type ClientHints } from './rendition-choice.js';
 import { signMediaToken, tokenExpiry, verifyMediaToken } from './signed-url.js';
-import { AUDIO_DIR, rungPlaylist } from '../media-layout/index.js';
+import { AUDIO_DIR, rungPlaylist, versionPrefix } from '../media-layout/index.js';
 
 /** Published versions are immutable, so their cache entry only ages out; 1 h like the video row. */
 export const VERSION_CACHE_TTL_SEC = 3600;
 /** Signed private URLs live 6 h (plus up to 5 min of rounding); /play issues fresh ones. */
 export const DEFAULT_TOKEN_TTL_SEC = 6 * 3600;
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/**
+ * The playlists of a version still being encoded change every segment (and become VOD at the
+ * end): one second, so an edge coalesces a crowd's polls into one fetch a second and a player
+ * polling every target duration (2 s) always gets news. Segments never change: immutable as usual.
+ */
+export const GROWING_PLAYLIST_MAX_AGE_SEC = 1;
 
 /**
  * The cache key of one published version's playback info. It shares the `video:{id}` family but
@@ -70,6 +76,11 @@ export interface ReadyPlayback {
   resumeAtSec: number | null;
   /** Labels of rungs removed for want of plays (they come back when asked for). */
   removedRenditions?: string[];
+  /**
+   * Still being encoded: the media playlists are growing EVENT playlists (no `EXT-X-ENDLIST` yet),
+   * renditions' bandwidths are ceilings, no poster or storyboard yet. Start at 0 and follow.
+   */
+  processing: boolean;
 }
 
 export type PlayResult =
@@ -81,6 +92,11 @@ export type PlayResult =
 export interface MediaGrant {
   key: string;
   cacheControl: string;
+  /**
+   * Seconds an nginx tier may keep this answer (`X-Accel-Expires`, which wins over the tier's own
+   * `proxy_cache_valid`): set for growing playlists only (edge-config.ts).
+   */
+  edgeExpiresSec?: number;
 }
 
 /**
@@ -130,7 +146,18 @@ export function createDeliveryService(deps: DeliveryDeps) {
   async function playback(video: VideoRecord, hints: ClientHints): Promise<ReadyPlayback | undefined> {
     if (!video.currentVersion) return undefined;
     const v = await loadVersion(video.videoId, video.currentVersion);
-    if (!v) return undefined;
+    return v ? playbackOf(video, v, hints, false) : undefined;
+  }
+
+  /** The growing version of a video still being encoded, when its first segments are out. */
+  function growingPlayback(video: VideoRecord, hints: ClientHints): ReadyPlayback | undefined {
+    const live = livePlaybackOf(video);
+    if (!live) return undefined;
+    const v: PublishedVersion = { ...live, prefix: versionPrefix(video.videoId, live.version), posterPath: null, storyboardPath: null };
+    return playbackOf(video, v, hints, true);
+  }
+
+  function playbackOf(video: VideoRecord, v: PublishedVersion, hints: ClientHints, processing: boolean): ReadyPlayback {
     const { url, expiresAtSec } = urlMaker(video, v.prefix);
     return {
       videoId: video.videoId,
@@ -148,6 +175,7 @@ export function createDeliveryService(deps: DeliveryDeps) {
       resumeAtSec: null,
       // Only on a ladder that lost rungs: the answer for every other video stays as it was.
       ...(v.prunedRenditions?.length ? { removedRenditions: v.prunedRenditions.map((r) => r.label) } : {}),
+      processing,
     };
   }
 
@@ -162,7 +190,7 @@ export function createDeliveryService(deps: DeliveryDeps) {
     async play(videoId: string, principal: RequestPrincipal | null, hints: ClientHints, asked: { quality?: string } = {}): Promise<PlayResult> {
       const video = await deps.catalog.getVisible(videoId, principal);
       if (video.status === 'failed') return { kind: 'failed', failureReason: video.failureReason ?? 'Processing failed.' };
-      const ready = video.status === 'ready' ? await playback(video, hints) : undefined;
+      const ready = video.status === 'ready' ? await playback(video, hints) : video.status === 'processing' ? growingPlayback(video, hints) : undefined;
       if (!ready) return { kind: 'pending', status: video.status === 'ready' ? 'processing' : video.status, progress: Math.round(video.progress * 10) / 10 };
       // A removed quality: it starts coming back, and this viewer plays what there is meanwhile.
       if (asked.quality && ready.removedRenditions?.includes(asked.quality)) void deps.onRemovedRenditionAsked?.(videoId);
@@ -172,7 +200,7 @@ export function createDeliveryService(deps: DeliveryDeps) {
         type: 'video_play',
         videoId,
         userId: principal?.userId ?? null,
-        props: { recommendedRendition: ready.recommendedRendition, version: video.currentVersion },
+        props: { recommendedRendition: ready.recommendedRendition, version: ready.processing ? video.liveVersion : video.currentVersion, ...(ready.processing ? { processing: true } : {}) },
       });
       return { kind: 'ready', playback: ready };
     },
@@ -202,8 +230,16 @@ export function createDeliveryService(deps: DeliveryDeps) {
         tokenExpSec = check.expiresAtSec;
       }
       const video = await deps.catalog.load(path.videoId);
-      if (!video || (video.currentVersion !== path.version && !(await isServableOlderVersion(path.videoId, path.version)))) {
+      const isGrowing = !!video && video.liveVersion === path.version && livePlaybackOf(video) !== undefined;
+      if (!video || (video.currentVersion !== path.version && !isGrowing && !(await isServableOlderVersion(path.videoId, path.version)))) {
         throw notFound('MEDIA_NOT_FOUND', 'No such media file.');
+      }
+      if (isGrowing && path.key.endsWith('.m3u8')) {
+        if (tokenExpSec === undefined && video.visibility === 'private') {
+          throw new AppError('MEDIA_TOKEN_REQUIRED', 403, 'This video is private: use the signed URLs from the play API.');
+        }
+        const scope = tokenExpSec === undefined ? 'public' : 'private';
+        return { key: path.key, cacheControl: `${scope}, max-age=${GROWING_PLAYLIST_MAX_AGE_SEC}`, edgeExpiresSec: GROWING_PLAYLIST_MAX_AGE_SEC };
       }
       if (tokenExpSec !== undefined) {
         // Never cacheable past the token's own life, and never by shared caches.

@@ -6,7 +6,7 @@ import { createTranscodeJob, type TranscodeJobDeps } from './transcode-job.js';
 import { createRestoreJob, RESTORE_QUEUE, type RestoreJobData } from './restore-job.js';
 import { TRANSCODE_QUEUE, type TranscodeJobData } from './transcode-queue.js';
 
-export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'store' | 'catalog' | 'lifecycle' | 'retention' | 'log' | 'metrics' | 'maxDurationSec' | 'maxEncodeGigapixels' | 'ladderCodecs' | 'outages'> {
+export interface PipelineWorkerDeps extends Pick<TranscodeJobDeps, 'queue' | 'store' | 'catalog' | 'lifecycle' | 'retention' | 'log' | 'metrics' | 'maxDurationSec' | 'maxEncodeGigapixels' | 'ladderCodecs' | 'outages' | 'publishWhileEncoding'> {
   /** Scratch for ladders being built, and where S3 downloads land: swept of dead processes' leftovers at start. */
   scratchDirs: { work: string; downloads?: string };
   concurrency: number;

@@ -12,6 +12,7 @@ import type { CatalogService, Lifecycle, VersionRetention } from '../catalog/ind
 import { newVersionName, originalKey, versionPrefix } from '../media-layout/index.js';
 import { encodeTimeLimitSec, isPermanentFailure, transcodeFile, type HlsOutput, type VideoCodec } from '../transcode/index.js';
 import { TRANSCODE_QUEUE, TRANSFER_MARGIN_SEC, type TranscodeJobData } from './transcode-queue.js';
+import { createLivePublisher, type LivePublisher } from './live-publisher.js';
 
 export interface TranscodeJobDeps {
   queue: JobQueue;
@@ -40,6 +41,12 @@ export interface TranscodeJobDeps {
    * it gives up its output (the job then runs again after the outage). Default 15 minutes.
    */
   outageWaitMs?: number;
+  /**
+   * Publish the ladder while it encodes (a growing EVENT playlist viewers can start from the
+   * beginning), so a video is watchable seconds after its upload (`PUBLISH_WHILE_ENCODING`,
+   * default true). False: nothing is watchable until the whole ladder is encoded and uploaded.
+   */
+  publishWhileEncoding?: boolean;
 }
 
 const WORKER_ID = `${hostname()}:${process.pid}`;
@@ -116,6 +123,35 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
     }, { width: top.width, height: top.height });
   }
 
+  /**
+   * Publishes the attempt's version as it encodes (see live-publisher.ts). Recording it playable
+   * is fenced like publishing: a stale attempt's growing version never reaches viewers.
+   */
+  function createAttemptPublisher(videoId: string, lease: string, version: string, outDir: string, abort: AbortController): LivePublisher {
+    return createLivePublisher({
+      store: deps.store, log, outDir, prefix: versionPrefix(videoId, version),
+      onPlayable: async (playback) => {
+        const holds = await deps.lifecycle.markPlayable(videoId, lease, { ...playback, version });
+        if (!holds) abort.abort(new AttemptStopped('lease-lost'));
+        return holds;
+      },
+    });
+  }
+
+  /**
+   * An attempt that stops without publishing takes its growing version away from viewers before
+   * its output is deleted and before the queue retries, so no half-ladder stays watchable.
+   */
+  async function withdrawLive(videoId: string, lease: string, version: string): Promise<void> {
+    try {
+      await deps.lifecycle.withdrawPlayable(videoId, lease);
+    } catch (err) {
+      // Safe to leave for a moment: the retry's claim (markProcessing) or the stall reaper
+      // (revokeLease) clears it, and the origin stops serving it once its files are deleted.
+      log.warn({ err, videoId, version }, 'could not withdraw the growing version; the next claim will');
+    }
+  }
+
   /** Removes an attempt's own unpublished output now rather than when its cleanup row falls due. */
   async function discardOutput(videoId: string, version: string): Promise<void> {
     try {
@@ -144,6 +180,7 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
     running.set(abort, { job, done: new Promise<void>((r) => (settle = r)) });
     const beat = startBeating(videoId, lease, abort);
     const scratch = await makeScratchDir(deps.workDir, videoId);
+    const live = deps.publishWhileEncoding === false ? undefined : createAttemptPublisher(videoId, lease, version, join(scratch, 'out'), abort);
     let published = false;
     try {
       let encodeSec = 0;
@@ -160,15 +197,17 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
             onPlanned: (source, plan) => {
               const leaseSec = encodeTimeLimitSec(source, plan) + TRANSFER_MARGIN_SEC;
               deps.queue.extendLease(TRANSCODE_QUEUE, job.id, leaseSec).catch((err: unknown) => log.warn({ err, videoId }, 'could not extend the job lease'));
+              live?.start(source, plan);
             },
         })),
-      );
+      ).finally(() => live?.stop());
       if (abort.signal.aborted) throw abort.signal.reason;
       // An encode is the expensive part: an outage after it (the store or the database restarting)
       // is waited out here, output kept, rather than thrown away and encoded again. The wait ends
       // early if the lease is lost meanwhile (the heartbeat aborts), and publishing stays fenced.
       const wait = { signal: abort.signal, giveUpAfterMs: deps.outageWaitMs ?? 15 * 60_000 };
-      await retryThroughOutage(() => deps.store.putDirectory(join(scratch, 'out'), versionPrefix(videoId, version)), { ...wait, outage: deps.outages.storage });
+      const upload = live ? () => live.finish() : async () => void (await deps.store.putDirectory(join(scratch, 'out'), versionPrefix(videoId, version)));
+      await retryThroughOutage(upload, { ...wait, outage: deps.outages.storage });
       published = await retryThroughOutage(() => publish(videoId, lease, version, out), { ...wait, outage: deps.outages.database });
       if (!published) throw new AttemptStopped('lease-lost');
       // After the commit nothing may throw into the queue: a retry would find the video ready.
@@ -181,6 +220,7 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
       await onAttemptError(job, lease, err);
     } finally {
       beat.stop();
+      if (!published && live) await withdrawLive(videoId, lease, version);
       if (!published) await discardOutput(videoId, version);
       await rm(scratch, { recursive: true, force: true });
       running.delete(abort);

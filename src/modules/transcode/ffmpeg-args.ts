@@ -226,13 +226,17 @@ function audioRenditionArgs(source: ValidatedSource, bitrateKbps: number, dir: s
 }
 
 /**
- * CMAF fMP4 HLS, VOD. Segment and init names are plain file names, so the media playlist holds
+ * CMAF fMP4 HLS. Segment and init names are plain file names, so the media playlist holds
  * relative URIs only (a CDN or a token-appending proxy can serve it from any base URL).
+ * `event`, not `vod`: ffmpeg 5.1 writes a VOD playlist only when it finishes, an EVENT one after
+ * every segment it closes (to `index.m3u8.tmp`, then renamed), listing only closed segments; the
+ * worker publishes from it while encoding (live-playlists.ts). transcodeToHls turns the finished
+ * playlist into VOD.
  */
 function hlsArgs(dir: string, segmentSec: number): string[] {
   return [
     ...NO_METADATA,
-    '-f', 'hls', '-hls_time', String(segmentSec), '-hls_playlist_type', 'vod',
+    '-f', 'hls', '-hls_time', String(segmentSec), '-hls_playlist_type', 'event',
     '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', INIT_SEGMENT,
     '-hls_flags', 'independent_segments', '-start_number', '1',
     '-hls_segment_filename', join(dir, SEGMENT_PATTERN),

@@ -9,6 +9,7 @@ export { isPermanentFailure, INPUT_ERROR_CODES, type InputErrorCode } from './in
 export { planLadder } from './ladder.js';
 export { transcodeToHls, type TranscodeInput, type TranscodeOptions } from './transcode-hls.js';
 export { transcodeFile, type TranscodeFileOptions } from './transcode-file.js';
+export { liveMediaPlaylist, playlistDirs, readGrowingPlaylist, renderLiveMaster, type GrowingPlaylist } from './live-playlists.js';
 export {
   encodeTimeLimitSec,
   DEFAULT_MAX_ENCODE_GIGAPIXELS,

@@ -16,6 +16,7 @@ import {
 } from './master-playlist.js';
 import { writeIframePlaylist } from './iframe-playlist.js';
 import { readVideoCodecString } from './codecs.js';
+import { finishMediaPlaylist, playlistDirs } from './live-playlists.js';
 import { assertScratchSpace, maxOutputBytes } from './output-size.js';
 import { runFfmpeg } from './run-ffmpeg.js';
 import { planPoster, planStoryboard, storyboardVtt } from './thumbnails.js';
@@ -89,6 +90,9 @@ export async function transcodeToHls(input: TranscodeInput, outDir: string, opts
     outputLimit: { dirs: outputDirs, maxBytes },
     log: opts.log,
   });
+
+  // ffmpeg wrote EVENT playlists (so the worker could publish while it encoded): now they are VOD.
+  for (const dir of playlistDirs(plan, source.hasAudio)) await finishMediaPlaylist(join(outDir, rungPlaylist(dir)));
 
   const audio = source.hasAudio ? await measureAudio(outDir, audioDirs) : new Map<string, MediaPlaylistStats>();
   const renditions: Rendition[] = [];

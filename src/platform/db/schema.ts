@@ -47,6 +47,10 @@ export interface VideosTable {
   leaseToken: ColumnType<string | null, string | null | undefined, string | null>;
   /** migrations/014: when the original moved to the cold tier (NULL: hot). */
   originalColdAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** migrations/014: the version being published while it encodes (playable, still growing), or NULL. */
+  liveVersion: ColumnType<string | null, string | null | undefined, string | null>;
+  /** migrations/014: the play API's facts about `liveVersion` (a LivePlayback as JSON), or NULL. */
+  livePlayback: ColumnType<unknown, string | null | undefined, string | null>;
   viewCount: Generated<number>;
   /** migrations/007: likes shown on the video; dislikes feed ranking only. bigint: read back as a string. */
   likeCount: ColumnType<number, never, never>;

@@ -12,6 +12,7 @@ export { assertSafeKey, hasColdTier } from './port.js';
 export { createTieredLocalStore } from './local-tiered.js';
 export { assertSafePrefix } from './keys.js';
 export { contentTypeFor } from './content-type.js';
+export { forEachLimited, listFilesRecursive } from './walk.js';
 export { createLocalStore, type LocalObjectStore, type LocalStoreOptions } from './local.js';
 export { createS3Store, type S3ObjectStore, type S3StoreOptions } from './s3.js';
 

@@ -91,7 +91,9 @@ function showInShell(box: HTMLElement): void {
 
 export function startMseBootstrap(play: ReadyPlay): void {
   const rung = startRendition(play);
-  if (!rung || typeof MediaSource !== 'function') return;
+  // A video still being encoded plays through hls.js from its first segment, following the
+  // growing playlists (player/hls-config.ts); the hand-over is built for complete ladders.
+  if (!rung || typeof MediaSource !== 'function' || play.processing) return;
   const mediaSource = new MediaSource();
   const video = document.createElement('video');
   video.className = 'player-video';

@@ -26,6 +26,10 @@ export function fastStartConfig(play: PlayInfo): Partial<HlsConfig> {
     backBufferLength: 30,
     // The remembered measurement, else ~2 Mbit/s rather than 500 kbit/s so ABR steps up early.
     abrEwmaDefaultEstimate: savedBandwidthBps() ?? 2_000_000,
+    // Still being encoded: the playlists are EVENT playlists, which hls.js plays as live, from the
+    // live edge unless told otherwise. A viewer starts from the beginning (the playlists also say
+    // EXT-X-START:TIME-OFFSET=0) and the player follows the playlist as it grows.
+    ...(play.processing ? { startPosition: 0 } : {}),
   };
 }
 

@@ -62,6 +62,7 @@ export function mountPlayer(container: HTMLElement, opts: PlayerOptions): void {
     return;
   }
 
+  if (play.processing) showStillProcessing(player, hls, signal);
   markFirstFrame(video, () => quality.playingLabel());
   if (hls) rememberBandwidth(hls, signal);
   // Bound before the teardown below, so the last beacon still reads this session's played ranges.
@@ -107,6 +108,23 @@ export function mountPlayer(container: HTMLElement, opts: PlayerOptions): void {
     video.removeAttribute('src');
     video.load();
   });
+}
+
+/**
+ * A video played while it is still being encoded: say so, until hls.js loads a playlist that has
+ * ended (`EXT-X-ENDLIST`: everything is encoded). Safari's own HLS keeps it to the end.
+ */
+function showStillProcessing(player: HTMLElement, hls: Hls | undefined, signal: AbortSignal): void {
+  const notice = h('p', { class: 'still-processing', role: 'status', 'data-testid': 'still-processing' }, 'Still processing: playing what is ready, the rest follows');
+  player.append(notice);
+  if (!hls) return;
+  const onLevel = (_: unknown, data: { details: { live: boolean } }) => {
+    if (data.details.live) return;
+    notice.remove();
+    hls.off(Events.LEVEL_LOADED, onLevel);
+  };
+  hls.on(Events.LEVEL_LOADED, onLevel);
+  signal.addEventListener('abort', () => hls.off(Events.LEVEL_LOADED, onLevel));
 }
 
 /** The host (and port) media comes from: the edge the admin's QoE view groups sessions by. */

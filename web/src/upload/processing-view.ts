@@ -19,7 +19,10 @@ const STATUS_TEXT: Record<string, string> = {
 export function processingView(videoId: string, title: string, signal: AbortSignal, onUploadAnother: () => void): HTMLElement {
   const bar = progressBar('Processing progress', 'processing-progress');
   bar.set(undefined, 'Upload complete. Queued for processing…');
-  const body = h('div', {}, bar.element, h('p', { class: 'muted' }, 'You can leave this page: processing continues, and ', h('a', { href: '/me/videos' }, 'My videos'), ' shows its progress.'));
+  // Playable before it is processed (its first segments are published): say so at once.
+  const watchEarly = h('p', { class: 'success-line', role: 'status', hidden: true, 'data-testid': 'watchable-while-processing' },
+    'It can already be watched from the start while the rest is processed: ', h('a', { href: `/watch/${videoId}` }, 'Watch now'), '.');
+  const body = h('div', {}, bar.element, watchEarly, h('p', { class: 'muted' }, 'You can leave this page: processing continues, and ', h('a', { href: '/me/videos' }, 'My videos'), ' shows its progress.'));
   const heading = h('h2', { class: 'section-title', id: 'processing-heading' }, `Processing “${title}”`);
   const section = h('section', { class: 'card upload-status', 'aria-labelledby': 'processing-heading', 'data-testid': 'processing-status' }, heading, body);
   const another = () => h('button', { type: 'button', class: 'btn btn-secondary', onclick: onUploadAnother }, 'Upload another');
@@ -27,6 +30,7 @@ export function processingView(videoId: string, title: string, signal: AbortSign
   function update(video: Video | null, error?: ApiError): void {
     if (error) return bar.set(undefined, `${error.message} Still checking…`);
     if (!video) return;
+    watchEarly.hidden = !(video.status === 'processing' && video.isPlayable);
     if (video.status === 'processing') bar.set(video.progress, `Processing · ${Math.floor(video.progress)}%`);
     else bar.set(undefined, STATUS_TEXT[video.status] ?? video.status);
   }
