@@ -224,7 +224,7 @@ for (const name of values.content!.split(',')) {
   console.log(`### ${CONTENT[name]!.label} (${name}), load ${await load()}\n`);
   console.log(`| pipeline | wall | CPU | ${rungs.map((r) => `${r.label} bytes / SSIM / PSNR`).join(' | ')} | total bytes |`);
   console.log(`|---|---:|---:|${rungs.map(() => '---:').join('|')}|---:|`);
-  for (const [label, r] of [['seed (4 × medium, CRF 23)', seed], ['PeerTube default (4 × veryfast, capped CRF 23)', peertube], ['Kinema (1 × ffmpeg)', kinema]] as const) {
+  for (const [label, r] of [['seed (ffmpeg per rung, medium, CRF 23)', seed], ['PeerTube default (ffmpeg per rung, veryfast, capped CRF 23)', peertube], ['Kinema (probe + 1 × ffmpeg)', kinema]] as const) {
     const cells = r.rungs.map((x) => `${kb(x.bytes)} / ${x.ssim.toFixed(4)} / ${x.psnr.toFixed(2)}`);
     console.log(`| ${label} | ${r.wallSec.toFixed(1)} s | ${r.cpuSec.toFixed(1)} s | ${cells.join(' | ')} | ${kb(sum(r))} |`);
   }

@@ -10,7 +10,11 @@ import type { LadderPlan, LadderRung, ValidatedSource } from './types.js';
  * tests and the benchmark print.
  */
 
-/** Encoder settings shared by every rung; the benchmark (bench/transcode) picked these. */
+/**
+ * Encoder settings shared by every rung of one title; the benchmark (bench/transcode) picked these.
+ * `transcodeFile` chooses one per title (STATIC_TUNING, MOVING_TUNING, BUSY_TUNING below, from the
+ * motion probe); DEFAULT_TUNING is what `transcodeToHls` uses when given none.
+ */
 export interface EncoderTuning {
   /** x264 preset: `veryfast` is ~3x faster than `medium` for ~1 CRF step of quality. */
   preset: string;
@@ -101,12 +105,12 @@ export const MOVING_TUNING: EncoderTuning = {
  * Measured on the high-motion title: at CRF 26 its 720p rung's SSIM was 0.0073 above PeerTube's
  * (PeerTube's rung runs into its `-maxrate` there, Kinema's capped CRF stays under it), at CRF 27
  * +0.0028 for 0.67x PeerTube's bytes; at CRF 28 −0.0022. Its small rungs hold SSIM only from
- * CRF 24–24.5.
+ * CRF 23.5–24.5 (at 24.5 on 360p and 240p: 0.0001 below PeerTube's).
  */
 export const BUSY_TUNING: EncoderTuning = {
   ...MOVING_TUNING,
   crf: 27,
-  crfStepsBySide: [[720, 0], [480, 2.5], [360, 2.5], [240, 3], [0, 4]],
+  crfStepsBySide: [[720, 0], [480, 2.5], [360, 3], [240, 3.5], [0, 4]],
 };
 
 /**
