@@ -31,6 +31,7 @@ import { transcodeFile } from '../../src/modules/transcode/index.js';
 import { planLadder } from '../../src/modules/transcode/ladder.js';
 import { measureMediaPlaylist } from '../../src/modules/transcode/master-playlist.js';
 import type { LadderRung } from '../../src/modules/transcode/types.js';
+import type { Logger } from '../../src/platform/log.js';
 import { dirBytes } from './dir-bytes.js';
 
 const exec = promisify(execFile);
@@ -39,17 +40,24 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '6' },
     height: { type: 'string', default: '720' },
     content: { type: 'string', default: 'slides,talking,motion' },
-    preset: { type: 'string', default: DEFAULT_TUNING.preset },
-    crf: { type: 'string', default: String(DEFAULT_TUNING.crf) },
-    x264: { type: 'string', default: DEFAULT_TUNING.x264Params },
-    'small-steps': { type: 'string', default: (DEFAULT_TUNING.smallRungCrfSteps ?? [0, 0]).join(',') },
+    preset: { type: 'string' },
+    crf: { type: 'string' },
+    x264: { type: 'string' },
+    'small-steps': { type: 'string' },
     only: { type: 'string' },
     fresh: { type: 'boolean', default: false },
   },
 });
 const durationSec = Number(values.duration);
-const [at480 = 0, below480 = 0] = values['small-steps']!.split(',').map(Number);
-const tuning: EncoderTuning = { preset: values.preset!, crf: Number(values.crf), x264Params: values.x264!, smallRungCrfSteps: [at480, below480] };
+/**
+ * Without tuning flags Kinema runs as in production: the motion probe picks the title's tuning
+ * (its CPU is counted). Any flag replaces that with DEFAULT_TUNING plus the flags, for experiments.
+ */
+const isTuned = [values.preset, values.crf, values.x264, values['small-steps']].some((v) => v !== undefined);
+const [at480 = 0, below480 = 0] = (values['small-steps'] ?? (DEFAULT_TUNING.smallRungCrfSteps ?? [0, 0]).join(',')).split(',').map(Number);
+const tuning: EncoderTuning | undefined = isTuned
+  ? { preset: values.preset ?? DEFAULT_TUNING.preset, crf: Number(values.crf ?? DEFAULT_TUNING.crf), x264Params: values.x264 ?? DEFAULT_TUNING.x264Params, smallRungCrfSteps: [at480, below480] }
+  : undefined;
 const work = join(tmpdir(), 'kinema-bench-content');
 const H = Number(values.height);
 const W = Math.round((H * 16) / 9 / 2) * 2;
@@ -132,7 +140,7 @@ async function runSequential(name: string, src: string, rungs: LadderRung[], bui
 async function runKinema(name: string, src: string, rungs: LadderRung[]): Promise<PipelineResult> {
   const dir = join(work, name);
   await rm(dir, { recursive: true, force: true });
-  const { wallSec, cpuSec } = await timed(() => transcodeFile(src, dir, { tuning }));
+  const { wallSec, cpuSec } = await timed(() => transcodeFile(src, dir, { tuning, log: probeLog }));
   const playlists = rungs.map((r) => join(dir, r.label, 'index.m3u8'));
   const quality = await measureQuality(src, rungs, playlists);
   const rungResults = await Promise.all(rungs.map(async (r, i) => {
@@ -141,6 +149,14 @@ async function runKinema(name: string, src: string, rungs: LadderRung[]): Promis
   }));
   return { wallSec, cpuSec, rungs: rungResults };
 }
+
+/** Prints which tuning the probe chose for each title. */
+const probeLog = {
+  info: (obj: object, msg: string) => { if (msg === 'content probed') console.log(`probe: ${JSON.stringify(obj)}`); },
+  warn: (obj: object, msg: string) => console.log(`probe: ${msg} ${JSON.stringify(obj)}`),
+  debug: () => {},
+  error: (obj: object, msg: string) => console.log(`${msg} ${JSON.stringify(obj)}`),
+} as unknown as Logger;
 
 async function dirBytesOf(file: string): Promise<number> {
   const { stat } = await import('node:fs/promises');
@@ -194,7 +210,9 @@ const kb = (bytes: number) => `${(bytes / 1e3).toFixed(0)} kB`;
 await mkdir(work, { recursive: true });
 const load = () => readFile('/proc/loadavg', 'utf8').then((s) => s.split(' ')[0]);
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${await load()}; sources ${durationSec} s ${W}x${H}@${FPS}`);
-console.log(`kinema: preset=${tuning.preset} crf=${tuning.crf} (−${at480} at 480p, −${below480} below) x264-params=${tuning.x264Params}\n`);
+console.log(tuning
+  ? `kinema: preset=${tuning.preset} crf=${tuning.crf} (−${at480} at 480p, −${below480} below) x264-params=${tuning.x264Params}\n`
+  : `kinema: per-title tuning from the motion probe (as in production)\n`);
 const summary: string[] = [];
 for (const name of values.content!.split(',')) {
   if (!CONTENT[name]) throw new Error(`unknown content ${name}; known: ${Object.keys(CONTENT).join(', ')}`);
@@ -206,7 +224,7 @@ for (const name of values.content!.split(',')) {
   console.log(`### ${CONTENT[name]!.label} (${name}), load ${await load()}\n`);
   console.log(`| pipeline | wall | CPU | ${rungs.map((r) => `${r.label} bytes / SSIM / PSNR`).join(' | ')} | total bytes |`);
   console.log(`|---|---:|---:|${rungs.map(() => '---:').join('|')}|---:|`);
-  for (const [label, r] of [['seed (4 × medium, CRF 23)', seed], ['PeerTube default (4 × veryfast, capped CRF 23)', peertube], ['Kinema (1 × ffmpeg)', kinema]] as const) {
+  for (const [label, r] of [['seed (ffmpeg per rung, medium, CRF 23)', seed], ['PeerTube default (ffmpeg per rung, veryfast, capped CRF 23)', peertube], ['Kinema (probe + 1 × ffmpeg)', kinema]] as const) {
     const cells = r.rungs.map((x) => `${kb(x.bytes)} / ${x.ssim.toFixed(4)} / ${x.psnr.toFixed(2)}`);
     console.log(`| ${label} | ${r.wallSec.toFixed(1)} s | ${r.cpuSec.toFixed(1)} s | ${cells.join(' | ')} | ${kb(sum(r))} |`);
   }

@@ -20,6 +20,8 @@ import { DEFAULT_MAX_DURATION_SEC, MAX_HEIGHT, MAX_WIDTH } from './validate.js';
  * 33 Mpx per wall second. A 3 s 2160p30 source of the same kind (5 rungs, 607 Mpx per media
  * second) gave the same per-pixel cost: 21 s of CPU, 87 Mpx per CPU second, 63 Mpx per wall second
  * at load 5–8. 8 Mpx/s is a tenth of one such core, and 4x below the overloaded run.
+ * (Those runs used DEFAULT_TUNING; moving titles now encode with x264 `faster`, ~1.5x the CPU
+ * on bench/transcode/content.ts, which leaves the floor ~2.7x below the overloaded run.)
  */
 export const FLOOR_PIXELS_PER_SEC = 8_000_000;
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTranscodeArgs, DEFAULT_TUNING, rungCrf, scaleParents } from './ffmpeg-args.js';
+import { BUSY_TUNING, buildTranscodeArgs, DEFAULT_TUNING, MOVING_TUNING, rungCrf, scaleParents, STATIC_TUNING, tuningForContent, type EncoderTuning } from './ffmpeg-args.js';
 import { planLadder } from './ladder.js';
 import { planPoster, planStoryboard } from './thumbnails.js';
 import type { ValidatedSource } from './types.js';
@@ -23,7 +23,7 @@ const source: ValidatedSource = {
   isHdr: false,
 };
 
-function args(over: Partial<ValidatedSource> = {}): string[] {
+function args(over: Partial<ValidatedSource> = {}, tuning?: EncoderTuning): string[] {
   const s = { ...source, ...over };
   const plan = planLadder(s);
   const top = plan.rungs[0]!;
@@ -34,6 +34,7 @@ function args(over: Partial<ValidatedSource> = {}): string[] {
     outDir: '/out',
     poster: planPoster(s.durationSec, top),
     storyboard: planStoryboard(s.durationSec, top.width, top.height),
+    tuning,
   });
 }
 const after = (list: string[], flag: string) => list[list.indexOf(flag) + 1];
@@ -99,3 +100,40 @@ describe('buildTranscodeArgs', () => {
     assert.equal(args().includes('0:a:0'), true);
   });
 });
+
+describe('per-title tuning', () => {
+  const values = (a: string[], flag: string) => a.flatMap((v, i) => (v === flag ? [a[i + 1]] : []));
+
+  test('each content class has its own tuning', () => {
+    assert.equal(tuningForContent('static'), STATIC_TUNING);
+    assert.equal(tuningForContent('moving'), MOVING_TUNING);
+    assert.equal(tuningForContent('busy'), BUSY_TUNING);
+    assert.ok(BUSY_TUNING.crf > MOVING_TUNING.crf, 'busy titles take a higher CRF on top');
+  });
+
+  test('a still title gets one keyframe per 4 s segment on every rung, still aligned; moving titles keep 2 s GOPs', () => {
+    const still = args({}, STATIC_TUNING);
+    assert.deepEqual(values(still, '-g'), ['120', '120', '120', '120', '120']);
+    assert.deepEqual(values(still, '-keyint_min'), ['120', '120', '120', '120', '120']);
+    assert.equal(values(still, '-sc_threshold').every((v) => v === '0'), true);
+    assert.deepEqual(values(args({}, MOVING_TUNING), '-g'), ['60', '60', '60', '60', '60']);
+    // 29.97 fps: 4 s is two of the plan's 60-frame GOPs, so segments start where they did.
+    const ntsc = args({ frameRate: { num: 30000, den: 1001, fps: 30000 / 1001 } }, STATIC_TUNING);
+    assert.deepEqual(values(ntsc, '-g'), ['120', '120', '120', '120', '120']);
+  });
+
+  test('CRF steps by rung size, fractional, the first row the rung reaches', () => {
+    const tuning = { crf: 26.5, crfStepsBySide: [[720, 0], [480, 2], [360, 2], [240, 2.5], [0, 3.5]] as const };
+    assert.equal(rungCrf({ width: 1920, height: 1080 }, tuning), 26.5);
+    assert.equal(rungCrf({ width: 854, height: 480 }, tuning), 24.5);
+    assert.equal(rungCrf({ width: 426, height: 240 }, tuning), 24);
+    assert.equal(rungCrf({ width: 144, height: 256 }, tuning), 23, 'portrait counts its short side');
+    assert.deepEqual(values(args({}, MOVING_TUNING), '-crf'), ['26.5', '26.5', '24.5', '24.5', '23']);
+    assert.deepEqual(values(args({}, MOVING_TUNING), '-preset'), ['faster', 'faster', 'faster', 'faster', 'faster']);
+  });
+
+  test('moving titles switch off psy-rd (SSIM is the measure) and keep x264 noise reduction and variance AQ', () => {
+    assert.deepEqual(values(args({}, MOVING_TUNING), '-x264-params').at(0)?.split(':').sort(), ['aq-mode=2', 'nr=400', 'psy=0']);
+  });
+});
+

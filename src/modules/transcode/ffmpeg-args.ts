@@ -11,7 +11,11 @@ import type { LadderPlan, LadderRung, ValidatedSource } from './types.js';
  * tests and the benchmark print.
  */
 
-/** Encoder settings shared by every rung; the benchmark (bench/transcode) picked these. */
+/**
+ * Encoder settings shared by every rung of one title; the benchmark (bench/transcode) picked these.
+ * `transcodeFile` chooses one per title (STATIC_TUNING, MOVING_TUNING, BUSY_TUNING below, from the
+ * motion probe); DEFAULT_TUNING is what `transcodeToHls` uses when given none.
+ */
 export interface EncoderTuning {
   /** x264 preset: `veryfast` is ~3x faster than `medium` for ~1 CRF step of quality. */
   preset: string;
@@ -21,6 +25,16 @@ export interface EncoderTuning {
   x264Params: string;
   /** CRF steps of extra quality for 480p-sized rungs and for 360p and smaller (see rungCrf). */
   smallRungCrfSteps?: readonly [number, number];
+  /**
+   * CRF steps of extra quality by rung size, `[minShortSide, steps]` biggest first (the first row
+   * whose side the rung reaches applies); replaces `smallRungCrfSteps`. Fractional CRF is fine.
+   */
+  crfStepsBySide?: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Keyframes only where segments start (GOP = segment length, still aligned across rungs)
+   * instead of the plan's 2 s GOP. For still titles only: see STATIC_TUNING.
+   */
+  keyframePerSegment?: boolean;
 }
 
 /**
@@ -62,6 +76,68 @@ export const DEFAULT_TUNING: EncoderTuning = {
   x264Params: 'rc-lookahead=10:subme=1:me=dia:partitions=i8x8,i4x4:aq-mode=2:nr=400',
   smallRungCrfSteps: [1, 2],
 };
+
+/**
+ * Per-title rate control (complexity-probe.ts says which): measured on bench/transcode/content.ts
+ * (6 s 720p30: a slide deck, a noisy talking head, high motion with noise) against PeerTube's
+ * default profile in the same run, choosing per rung the CRF where SSIM meets PeerTube's.
+ *
+ * Moving titles: x264 `faster` (subme 4, hex search, 2 refs, trellis, rc-lookahead 20) with
+ * `psy=0` and `aq-mode=2` (x264's `tune ssim`), `nr=400`, CRF 26 on 720p and up. The cut-down
+ * `veryfast` of DEFAULT_TUNING was 4.4x PeerTube's speed on these titles, so there was CPU to
+ * spend: `faster` costs ~1.5x its CPU (talking head 8.0 → 11.8 s, PeerTube 34.6 s) and gives
+ * SSIM +0.002–0.004 per rung at equal CRF, which CRF 26 turns into bytes: the talking head's
+ * 720p rung at 0.76x PeerTube's bytes for +0.0014 SSIM (DEFAULT_TUNING: 1.03x for +0.0012).
+ * psy-rd and psy-trellis (on in every preset from subme 6 / trellis on) move detail and grain
+ * where the eye expects it at the cost of SSIM and PSNR; with them off the picture is slightly
+ * smoother in grain and texture than x264's default at the same bytes, which SSIM rewards.
+ * Rungs below 720p need 2–4 steps more to hold SSIM (their text and edges suffer first): at a
+ * flat CRF 26 the talking head's 360p/240p rungs were 0.0012/0.0018 below PeerTube's SSIM.
+ */
+export const MOVING_TUNING: EncoderTuning = {
+  preset: 'faster',
+  crf: 26.5,
+  x264Params: 'aq-mode=2:nr=400:psy=0',
+  crfStepsBySide: [[720, 0], [480, 2], [360, 2], [240, 2.5], [0, 3.5]],
+};
+
+/**
+ * Busy titles (high motion, every frame changes): the same encoder, one CRF step more on top.
+ * Measured on the high-motion title: at CRF 26 its 720p rung's SSIM was 0.0073 above PeerTube's
+ * (PeerTube's rung runs into its `-maxrate` there, Kinema's capped CRF stays under it), at CRF 27
+ * +0.0028 for 0.67x PeerTube's bytes; at CRF 28 −0.0022. Its small rungs hold SSIM only from
+ * CRF 23.5–24.5 (at 24.5 on 360p and 240p: 0.0001 below PeerTube's).
+ */
+export const BUSY_TUNING: EncoderTuning = {
+  ...MOVING_TUNING,
+  crf: 27,
+  crfStepsBySide: [[720, 0], [480, 2.5], [360, 3], [240, 3.5], [0, 4]],
+};
+
+/**
+ * Still titles (slide decks, screencasts): DEFAULT_TUNING's encoder (the CPU margin of a still
+ * title is the smallest: decoding it is nearly free, so the one-decode saving is too), keyframes
+ * only at segment starts, and CRF steps that hold SSIM on small rungs. An IDR frame of a still
+ * picture re-codes the whole picture; with a 2 s GOP in 4 s segments half of them sit in the
+ * middle of a segment, where no HLS player switches or seeks (hls.js and Shaka switch at segment
+ * boundaries, the I-frame playlist has one entry per segment). Measured on the slide deck:
+ * −18% bytes (1.09x → 0.82x PeerTube's) at equal SSIM. Apple's authoring spec says keyframes
+ * SHOULD come every 2 s; for a title whose pictures stand still for seconds there is nothing
+ * between them to recover from. Every segment still starts with an IDR frame on the same frame
+ * in every rung.
+ */
+export const STATIC_TUNING: EncoderTuning = {
+  preset: DEFAULT_TUNING.preset,
+  crf: 23.5,
+  x264Params: DEFAULT_TUNING.x264Params,
+  crfStepsBySide: [[720, 0], [480, 0.5], [360, 1.5], [240, 3], [0, 4.5]],
+  keyframePerSegment: true,
+};
+
+/** The tuning for a probed title (complexity-probe.ts). */
+export function tuningForContent(content: 'static' | 'moving' | 'busy'): EncoderTuning {
+  return content === 'static' ? STATIC_TUNING : content === 'busy' ? BUSY_TUNING : MOVING_TUNING;
+}
 
 export interface TranscodeArgsInput {
   inputPath: string;
@@ -177,8 +253,12 @@ export function filterGraph(input: TranscodeArgsInput): string {
  * bench/transcode/content.ts: at a flat CRF the 240p rung's SSIM was 0.9948 against PeerTube's
  * 0.9965.
  */
-export function rungCrf(rung: Pick<LadderRung, 'width' | 'height'>, tuning: Pick<EncoderTuning, 'crf' | 'smallRungCrfSteps'>): number {
+export function rungCrf(rung: Pick<LadderRung, 'width' | 'height'>, tuning: Pick<EncoderTuning, 'crf' | 'smallRungCrfSteps' | 'crfStepsBySide'>): number {
   const short = Math.min(rung.width, rung.height);
+  if (tuning.crfStepsBySide) {
+    const steps = tuning.crfStepsBySide.find(([side]) => short >= side)?.[1] ?? 0;
+    return Math.max(0, tuning.crf - steps);
+  }
   const [at480, below480] = tuning.smallRungCrfSteps ?? [0, 0];
   const offset = short >= 720 ? 0 : short >= 480 ? at480 : below480;
   return Math.max(0, tuning.crf - offset);
@@ -187,8 +267,11 @@ export function rungCrf(rung: Pick<LadderRung, 'width' | 'height'>, tuning: Pick
 /** Per-rung encoder and HLS muxer flags. */
 export function rungOutputArgs(rung: LadderRung, index: number, plan: LadderPlan, outDir: string, tuning: EncoderTuning): string[] {
   const dir = join(outDir, rung.label);
+  // Keyframes per segment: a whole number of the plan's GOPs, so segment starts stay where they were.
+  const gopFrames = tuning.keyframePerSegment ? plan.gopFrames * Math.max(1, Math.round((plan.segmentSec * rung.frameRate.fps) / plan.gopFrames)) : plan.gopFrames;
   if (rung.codec) {
-    return ['-map', `[v${index}]`, ...codecEncoderArgs(rung.codec, rung, rungCrf(rung, tuning), plan.gopFrames), ...hlsArgs(dir, plan.segmentSec)];
+    // Codec twins key on the same frames as their H.264 rung, so a player can switch between them.
+    return ['-map', `[v${index}]`, ...codecEncoderArgs(rung.codec, rung, rungCrf(rung, tuning), gopFrames), ...hlsArgs(dir, plan.segmentSec)];
   }
   return [
     '-map', `[v${index}]`,
@@ -197,7 +280,7 @@ export function rungOutputArgs(rung: LadderRung, index: number, plan: LadderPlan
     '-maxrate', `${rung.maxrateKbps}k`, '-bufsize', `${rung.bufsizeKbps}k`,
     // Fixed GOP, no scene-cut keyframes: every rung has IDR frames on the same frames, so a
     // player can switch rungs at any segment boundary (Apple HLS authoring spec §1.10).
-    '-g', String(plan.gopFrames), '-keyint_min', String(plan.gopFrames), '-sc_threshold', '0',
+    '-g', String(gopFrames), '-keyint_min', String(gopFrames), '-sc_threshold', '0',
     '-x264-params', tuning.x264Params,
     ...hlsArgs(dir, plan.segmentSec),
   ];

@@ -1,6 +1,8 @@
 import type { Logger } from '../../platform/log.js';
 import type { VideoCodec } from './codecs.js';
+import { classifyContent, probeMotion } from './complexity-probe.js';
 import { assertWithinComputeBudget } from './encode-limits.js';
+import { tuningForContent, type EncoderTuning } from './ffmpeg-args.js';
 import { planLadder } from './ladder.js';
 import { countVideoFrames, probeMedia } from './probe.js';
 import { transcodeToHls, type TranscodeOptions } from './transcode-hls.js';
@@ -36,5 +38,24 @@ export async function transcodeFile(inputPath: string, outDir: string, opts: Tra
   assertWithinComputeBudget(source, plan, opts.maxEncodeGigapixels);
   opts.log?.info({ source, rungs: plan.rungs.map((r) => `${r.label} ${r.width}x${r.height}`) }, 'source accepted');
   opts.onPlanned?.(source, plan);
-  return transcodeToHls({ path: inputPath, source }, outDir, { ...opts, plan });
+  const tuning = opts.tuning ?? (await chooseTuning(inputPath, source, opts));
+  return transcodeToHls({ path: inputPath, source }, outDir, { ...opts, plan, tuning });
+}
+
+/**
+ * Per-title rate control: a probe of a few dozen frames says whether the title stands still.
+ * A probe that fails (a source ffmpeg can open but not seek in) falls back to the moving
+ * tuning, which is right for any content; the encode itself then reports what is wrong.
+ */
+async function chooseTuning(inputPath: string, source: ValidatedSource, opts: TranscodeFileOptions): Promise<EncoderTuning> {
+  try {
+    const motion = await probeMotion(inputPath, source, { signal: opts.signal, timeoutMs: opts.probeTimeoutMs });
+    const content = classifyContent(motion);
+    opts.log?.info({ ...motion, content }, 'content probed');
+    return tuningForContent(content);
+  } catch (err) {
+    if (opts.signal?.aborted) throw err; // TRANSCODE_ABORTED: the job was cancelled, not the probe's fault
+    opts.log?.warn({ err }, 'content probe failed; encoding as moving content');
+    return tuningForContent('moving');
+  }
 }
