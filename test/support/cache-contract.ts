@@ -53,17 +53,6 @@ export function describeCacheContract(name: string, setup: () => Promise<CacheHa
       assert.equal(await cache.get(key('unknown')), undefined);
     });
 
-    test('getMany answers several keys in order, a miss or a leased key as undefined', async () => {
-      const [a, missing, leased, b] = [key('many-a'), key('many-missing'), key('many-leased'), key('many-b')];
-      await cache.set(a, { n: 1 }, 60);
-      await cache.set(b, 'two', 60);
-      assert.equal((await cache.getOrLease(leased, 60)).hit, false);
-      assert.deepEqual(await cache.getMany(a, missing, leased, b), [{ n: 1 }, undefined, undefined, 'two']);
-      assert.deepEqual(await cache.getMany(), []);
-      await cache.del(a);
-      assert.deepEqual(await cache.getMany(a, b), [undefined, 'two'], 'a deleted key misses');
-    });
-
     test('round-trips JSON values through set and get', async () => {
       const values: unknown[] = [{ id: 'v1', tags: ['a', 'b'], views: 3, nested: { ok: true } }, 'text', 42, 0, false, null, []];
       for (const value of values) {

@@ -49,13 +49,6 @@ export function createMemoryCache({ maxEntries = 10_000, maxTtlSec = Infinity }:
       return json === undefined || isLease(json) ? undefined : (JSON.parse(json) as T);
     },
 
-    async getMany<T extends unknown[]>(...keys: { [K in keyof T]: string }) {
-      return keys.map((key) => {
-        const json = lru.get(key);
-        return json === undefined || isLease(json) ? undefined : JSON.parse(json);
-      }) as { [K in keyof T]: T[K] | undefined };
-    },
-
     // Each method below runs without an await, so it is atomic within this process, as the
     // Redis scripts are: no other call can touch the key between the check and the write.
     async getOrLease<T>(key: string, leaseTtlSec: number): Promise<LeasedRead<T>> {

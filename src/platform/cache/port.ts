@@ -6,11 +6,6 @@
  */
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
-  /**
-   * Several keys in one round trip (Redis MGET), each answer in the order of `keys`; a key that
-   * is missing, leased or unreadable is `undefined`, as `get` would say.
-   */
-  getMany<T extends unknown[]>(...keys: { [K in keyof T]: string }): Promise<{ [K in keyof T]: T[K] | undefined }>;
   set(key: string, value: unknown, ttlSec: number): Promise<void>;
   /** Removes the keys, and with them any lease outstanding on them (see `getOrLease`). */
   del(...keys: string[]): Promise<void>;

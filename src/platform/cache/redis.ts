@@ -186,21 +186,6 @@ export function createRedisCache(opts: RedisCacheOptions): Cache {
       return parseEntry<T>(key, json);
     },
 
-    async getMany<T extends unknown[]>(...keys: { [K in keyof T]: string }) {
-      const miss = () => keys.map(() => undefined) as { [K in keyof T]: T[K] | undefined };
-      if (keys.length === 0) return miss();
-      // A cluster spreads keys over slots, and MGET must stay in one: there, one GET per key
-      // (ioredis sends them together, so it is still about one round trip).
-      const jsons = await call(() => (client instanceof Cluster ? Promise.all(keys.map((k) => client.get(k))) : client.mget(...keys)));
-      if (jsons === FAILED) return miss();
-      return keys.map((key, i) => {
-        const json = jsons[i];
-        // A key whose invalidation is pending may hold a stale value: a miss, as in `get`.
-        if (json === null || json === undefined || isLease(json) || lostInvalidations.has(key)) return undefined;
-        return parseEntry(key, json);
-      }) as { [K in keyof T]: T[K] | undefined };
-    },
-
     async getOrLease<T>(key: string, leaseTtlSec: number): Promise<LeasedRead<T>> {
       const ttlMs = ttlMsOf(leaseTtlSec);
       // A key whose invalidation is pending may hold a stale value in Redis: neither serve it nor
