@@ -25,7 +25,7 @@ import { createCatalogService, createLifecycle, createVersionRetention, register
 import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
 import { createPipelineWorker, queueTranscodeWith, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
 import { assertTranscodeToolsAvailable } from './modules/transcode/index.js';
-import { createDeliveryService, createMediaWithdrawal, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
+import { createDeliveryService, createMediaWithdrawal, createPlayAnswers, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
 import { createAnalyticsFigures, createEventRecorder, createRollup, ensurePartitions, registerAnalyticsRoutes, ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS } from './modules/analytics/index.js';
 import {
   createBeaconIntake, createBeaconLimits, createEngagementBatchHook, createHistoryService, createQoeMetrics, createRatingService, registerEngagementRoutes,
@@ -207,8 +207,8 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   registerAnalyticsRoutes(app, { figures: services.figures, catalog: services.catalog });
   registerIngestRoutes(app, services.ingest);
   registerQuotaRoutes(app, services.quotas);
-  registerPlayRoutes(app, services.delivery);
-  if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'));
+  registerPlayRoutes(app, services.playAnswers);
+  if (hasWeb) registerWatchPage(app, services.playAnswers, join(webDir, 'index.html'));
   registerOriginRoutes(app, services.delivery, p.store);
   // Discovery lists videos in the catalog's own shape, for the viewer asking.
   const discoveryVideoJson = createVideoJson({ uploadUrl, posterUrlFor: services.delivery.posterUrlFor });
@@ -260,16 +260,20 @@ function buildServices(p: Platform) {
   });
   // Beacons are the highest-volume writes: batches of up to 1000 rows, and room for 100 000
   // waiting through a database hiccup (about 10 s of a busy instance).
+  const history = createHistoryService({ db: p.database.db, cache: p.cache });
   const analytics = createEventRecorder({
     db: p.database.db, log: p.log, outage: p.outages.database, maxBatch: 1000, maxPending: 100_000,
-    onBatch: createEngagementBatchHook({ onViewsCounted: async (ids) => void (await Promise.all(ids.map((id) => catalog.invalidate(id)))) }),
+    onBatch: createEngagementBatchHook({
+      onViewsCounted: async (ids) => void (await Promise.all(ids.map((id) => catalog.invalidate(id)))),
+      onHistoryWritten: history.forgetPositions,
+    }),
   });
-  const history = createHistoryService({ db: p.database.db });
   const ratings = createRatingService({ db: p.database.db, catalog });
   const delivery = createDeliveryService({
-    catalog, lifecycle, cache: p.cache, analytics, resumeAt: history.resumeAt,
+    catalog, lifecycle, cache: p.cache, analytics, lastPosition: history.lastPosition,
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
   });
+  const playAnswers = createPlayAnswers({ delivery, catalog, cache: p.cache, analytics, lastPosition: history.lastPosition });
   const acceptBeacon = createBeaconIntake({
     catalog, recorder: analytics, limits: createBeaconLimits({ perAddressPerMin: p.config.beaconRatePerAddress }),
     metrics: createQoeMetrics(p.metrics), defaultEdge: p.config.mediaBaseUrl ? new URL(p.config.mediaBaseUrl).host : 'origin',
@@ -278,7 +282,7 @@ function buildServices(p: Platform) {
   const rollup = createRollup({ db: p.database.db, log: p.log, retentionDays: p.config.eventRetentionDays });
   const retention = createVersionRetention(p.database.db);
   const ranking = createRankingJob({ db: p.database.db, cache: p.cache, log: p.log, retentionDays: p.config.eventRetentionDays });
-  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, history, ratings, acceptBeacon, figures, rollup, ranking };
+  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, playAnswers, history, ratings, acceptBeacon, figures, rollup, ranking };
 }
 
 /**
