@@ -273,7 +273,7 @@ function buildServices(p: Platform) {
     catalog, lifecycle, cache: p.cache, analytics, lastPosition: history.lastPosition,
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
   });
-  const playAnswers = createPlayAnswers({ delivery, catalog, cache: p.cache, analytics, lastPosition: history.lastPosition });
+  const playAnswers = createPlayAnswers({ delivery, catalog, cache: p.cache, analytics, positions: { cached: history.cachedPosition, read: history.lastPosition } });
   const acceptBeacon = createBeaconIntake({
     catalog, recorder: analytics, limits: createBeaconLimits({ perAddressPerMin: p.config.beaconRatePerAddress }),
     metrics: createQoeMetrics(p.metrics), defaultEdge: p.config.mediaBaseUrl ? new URL(p.config.mediaBaseUrl).host : 'origin',

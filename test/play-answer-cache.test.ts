@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { videoAnswerCacheKey } from '../src/modules/catalog/index.js';
+import { lastPositionCacheKey } from '../src/modules/engagement/index.js';
 import { packageRoot } from '../src/platform/paths.js';
 import { signUp, startTestApp, type TestApp } from './support/app.js';
 import { createServerDatabase } from './support/databases.js';
@@ -130,6 +131,17 @@ for (const setup of SETUPS) {
       assert.equal((await writer.api('DELETE', `/api/v1/videos/${other}`, { token: owner.token })).status, 204);
       const deleted = await look(other);
       assert.deepEqual([deleted.anonymous.status, deleted.signedIn.status, deleted.page.status], [404, 404, 404]);
+    });
+
+    test('a signed-in /play of a video the viewer may not watch caches nothing for it (no position, no answer)', async () => {
+      const { id } = await readyVideo(writer, owner.token, 'private');
+      const me = (await reader.api('GET', '/api/v1/me', { token: viewer.token })).body;
+      for (const path of [`/api/v1/videos/${id}/play`, '/api/v1/videos/AAAAAAAAAAA/play']) {
+        assert.equal((await reader.api('GET', path, { token: viewer.token })).status, 404);
+        const videoId = path.split('/')[4]!;
+        assert.equal(await reader.platform.cache.get(lastPositionCacheKey(me.id, videoId)), undefined, `${videoId}: no position cached`);
+        assert.equal(await reader.platform.cache.get(videoAnswerCacheKey(videoId)), undefined, `${videoId}: no answer cached`);
+      }
     });
 
     test('a new version, published through the catalog lifecycle as any job publishes one, is what the next answer points at', async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RequestPrincipal } from '../../platform/http/auth.js';
-import type { Cache } from '../../platform/cache/port.js';
+import type { Cache, CacheLease } from '../../platform/cache/port.js';
 import { videoAnswerCacheKey, type CatalogService, type VideoRecord } from '../catalog/index.js';
 import type { EventRecorder } from '../analytics/index.js';
 import { resumeAtSec } from '../engagement/index.js';
@@ -52,7 +52,15 @@ export interface PlayAnswerDeps {
   catalog: Pick<CatalogService, 'isStale'>;
   cache: Cache;
   analytics: Pick<EventRecorder, 'recordEvent'>;
-  lastPosition?: (videoId: string, userId: string) => Promise<number | null>;
+  /**
+   * A signed-in viewer's last position in a video (engagement's watch history): `cached` only
+   * looks in the cache (undefined: not there), `read` fills it. Only `cached` runs before the
+   * video is known to be visible, so ids nobody may watch never fill anything.
+   */
+  positions?: {
+    cached: (videoId: string, userId: string) => Promise<number | null | undefined>;
+    read: (videoId: string, userId: string) => Promise<number | null>;
+  };
 }
 
 /** Whether the answer built from `video` is the same for every viewer who may see it (and may be kept). */
@@ -61,7 +69,7 @@ const isShareable = (video: VideoRecord, playback: ReadyPlayback, catalog: PlayA
 
 /**
  * The play API's answers, from a cached template when there is one.
- * @example const answers = createPlayAnswers({ delivery, catalog, cache, analytics, lastPosition });
+ * @example const answers = createPlayAnswers({ delivery, catalog, cache, analytics, positions });
  * const a = await answers.answer(videoId, req.principal, hints, serialize);
  * if ('json' in a) reply.send(a.json); else reply.send(playAnswer(a).body);
  */
@@ -90,9 +98,8 @@ export function createPlayAnswers(deps: PlayAnswerDeps) {
     };
   }
 
-  function fromTemplate(t: PlayTemplate, videoId: string, principal: RequestPrincipal | null, position: number | null, hints: ClientHints, recordPlay = true): SharedAnswer {
+  function fromTemplate(t: PlayTemplate, videoId: string, principal: RequestPrincipal | null, resume: number | null, hints: ClientHints, recordPlay = true): SharedAnswer {
     const rung = recommendRendition(t.rungs, hints) ?? null;
-    const resume = principal ? resumeAtSec(position, t.durationSec) : null;
     const rungJson = JSON.stringify(rung);
     const resumeJson = resume === null ? 'null' : String(resume);
     const [a, b] = t.rungFirst ? [rungJson, resumeJson] : [resumeJson, rungJson];
@@ -102,6 +109,20 @@ export function createPlayAnswers(deps: PlayAnswerDeps) {
       etag: principal ? undefined : `"${t.tag}.${rung === null ? '' : t.rungs.findIndex((r) => r.label === rung)}"`,
       template: t,
     };
+  }
+
+  /**
+   * A miss: the delivery service answers (visibility, the row, the resume point, the play event);
+   * a shareable answer fills the template, if `lease` still holds the key.
+   */
+  async function answerAndFill(key: string, lease: CacheLease | null, videoId: string, principal: RequestPrincipal | null, hints: ClientHints, serialize: SerializePlayback): Promise<SharedAnswer | PlayResult> {
+    const result = await deps.delivery.play(videoId, principal, hints);
+    if (result.kind !== 'ready' || !isShareable(result.video, result.playback, deps.catalog)) return result;
+    const template = templateOf(result.playback, result.video, serialize);
+    if (!template) return result;
+    if (lease) await deps.cache.setLeased(key, lease, template, TEMPLATE_TTL_SEC);
+    // The same answer (and headers) as the hits after it; the service recorded the play.
+    return fromTemplate(template, videoId, principal, result.playback.resumeAtSec, hints, false);
   }
 
   return {
@@ -114,20 +135,17 @@ export function createPlayAnswers(deps: PlayAnswerDeps) {
      */
     async answer(videoId: string, principal: RequestPrincipal | null, hints: ClientHints, serialize: SerializePlayback): Promise<SharedAnswer | PlayResult> {
       const key = videoAnswerCacheKey(videoId);
-      const [cached, position] = await Promise.all([
-        deps.cache.get<PlayTemplate>(key),
-        principal && deps.lastPosition ? deps.lastPosition(videoId, principal.userId) : null,
-      ]);
-      if (cached) return fromTemplate(cached, videoId, principal, position, hints);
-      const read = await deps.cache.getOrLease<PlayTemplate>(key, TEMPLATE_LEASE_TTL_SEC);
-      if (read.hit) return fromTemplate(read.value, videoId, principal, position, hints);
-      const result = await deps.delivery.play(videoId, principal, hints);
-      if (result.kind !== 'ready' || !isShareable(result.video, result.playback, deps.catalog)) return result;
-      const template = templateOf(result.playback, result.video, serialize);
-      if (!template) return result;
-      if (read.lease) await deps.cache.setLeased(key, read.lease, template, TEMPLATE_TTL_SEC);
-      // The same answer (and headers) as the hits after it; the service recorded the play.
-      return fromTemplate(template, videoId, principal, position, hints, false);
+      const positions = principal ? deps.positions : undefined;
+      const [cached, cachedPosition] = await Promise.all([deps.cache.get<PlayTemplate>(key), positions?.cached(videoId, principal!.userId)]);
+      let template = cached;
+      if (!template) {
+        const read = await deps.cache.getOrLease<PlayTemplate>(key, TEMPLATE_LEASE_TTL_SEC);
+        if (!read.hit) return answerAndFill(key, read.lease, videoId, principal, hints, serialize);
+        template = read.value;
+      }
+      // A template exists only for a video everyone may watch: the viewer's position may be read (and filled) now.
+      const position = positions ? (cachedPosition !== undefined ? cachedPosition : await positions.read(videoId, principal!.userId)) : null;
+      return fromTemplate(template, videoId, principal, principal ? resumeAtSec(position, template.durationSec) : null, hints);
     },
   };
 }

@@ -95,6 +95,11 @@ export function createHistoryService(deps: { db: Db; cache: Cache }) {
 
     forgetPositions,
 
+    /** `lastPosition` if it is in the cache, else undefined; never reads the database nor fills anything. */
+    async cachedPosition(videoId: string, userId: string): Promise<number | null | undefined> {
+      return (await deps.cache.get<{ positionSec: number | null }>(lastPositionCacheKey(userId, videoId)))?.positionSec;
+    },
+
     /**
      * Where `userId` last was in `videoId` (null: never watched, or history paused: the viewer
      * asked us not to use what they watch). A cache hit is one plain read; a miss leases the key
