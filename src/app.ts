@@ -25,7 +25,7 @@ import { createCatalogService, createLifecycle, createVersionRetention, register
 import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
 import { createPipelineWorker, queueRestoreWith, queueTranscodeWith, RESTORE_QUEUE, RESTORE_QUEUE_SETTINGS, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
 import { assertCodecEncodersAvailable, assertTranscodeToolsAvailable } from './modules/transcode/index.js';
-import { createDeliveryService, createMediaWithdrawal, createRetiredVersionPurge, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
+import { createDeliveryService, createMediaWithdrawal, createPlayAnswers, createRetiredVersionPurge, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
 import { createAnalyticsFigures, createEventRecorder, createRollup, ensurePartitions, registerAnalyticsRoutes, ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS } from './modules/analytics/index.js';
 import {
   createBeaconIntake, createBeaconLimits, createEngagementBatchHook, createHistoryService, createQoeMetrics, createRatingService, registerEngagementRoutes,
@@ -219,9 +219,9 @@ async function buildApi(p: Platform, services: ReturnType<typeof buildServices>)
   registerAnalyticsRoutes(app, { figures: services.figures, catalog: services.catalog });
   registerIngestRoutes(app, services.ingest);
   registerQuotaRoutes(app, services.quotas);
-  registerPlayRoutes(app, services.delivery);
+  registerPlayRoutes(app, services.playAnswers);
   registerRestoreRoutes(app, services.restore);
-  if (hasWeb) registerWatchPage(app, services.delivery, join(webDir, 'index.html'), { edgePageTtlSec: config.edgePageTtlSec });
+  if (hasWeb) registerWatchPage(app, services.playAnswers, join(webDir, 'index.html'), { edgePageTtlSec: config.edgePageTtlSec });
   registerOriginRoutes(app, services.delivery, p.store);
   // Discovery lists videos in the catalog's own shape, for the viewer asking.
   const discoveryVideoJson = createVideoJson({ uploadUrl, posterUrlFor: services.delivery.posterUrlFor });
@@ -273,19 +273,23 @@ function buildServices(p: Platform) {
   });
   // Beacons are the highest-volume writes: batches of up to 1000 rows, and room for 100 000
   // waiting through a database hiccup (about 10 s of a busy instance).
+  const history = createHistoryService({ db: p.database.db, cache: p.cache });
   const analytics = createEventRecorder({
     db: p.database.db, log: p.log, outage: p.outages.database, maxBatch: 1000, maxPending: 100_000,
-    onBatch: createEngagementBatchHook({ onViewsCounted: async (ids) => void (await Promise.all(ids.map((id) => catalog.invalidate(id)))) }),
+    onBatch: createEngagementBatchHook({
+      onViewsCounted: async (ids) => void (await Promise.all(ids.map((id) => catalog.invalidate(id)))),
+      onHistoryWritten: history.forgetPositions,
+    }),
   });
-  const history = createHistoryService({ db: p.database.db });
   const ratings = createRatingService({ db: p.database.db, catalog });
   const restore = createRenditionRestore({
     catalog, lifecycle, store: p.store, cache: p.cache, log: p.log, queueRestore: queueRestoreWith(p.queue), viewerRestoresPerHour: p.config.lifecycle.restoresPerHour,
   });
   const delivery = createDeliveryService({
-    catalog, lifecycle, cache: p.cache, analytics, resumeAt: history.resumeAt, onRemovedRenditionAsked: restore.askedByViewer,
+    catalog, lifecycle, cache: p.cache, analytics, lastPosition: history.lastPosition, onRemovedRenditionAsked: restore.askedByViewer,
     mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
   });
+  const playAnswers = createPlayAnswers({ delivery, catalog, cache: p.cache, analytics, positions: { cached: history.cachedPosition, read: history.lastPosition } });
   const acceptBeacon = createBeaconIntake({
     catalog, recorder: analytics, limits: createBeaconLimits({ perAddressPerMin: p.config.beaconRatePerAddress }),
     metrics: createQoeMetrics(p.metrics), defaultEdge: p.config.mediaBaseUrl ? new URL(p.config.mediaBaseUrl).host : 'origin',
@@ -294,7 +298,7 @@ function buildServices(p: Platform) {
   const rollup = createRollup({ db: p.database.db, log: p.log, retentionDays: p.config.eventRetentionDays });
   const retention = createVersionRetention(p.database.db);
   const ranking = createRankingJob({ db: p.database.db, cache: p.cache, log: p.log, retentionDays: p.config.eventRetentionDays });
-  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, history, ratings, acceptBeacon, figures, rollup, ranking, restore };
+  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, playAnswers, history, ratings, acceptBeacon, figures, rollup, ranking, restore };
 }
 
 /**

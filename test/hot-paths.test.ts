@@ -14,6 +14,8 @@ import { readyVideo } from './support/delivery.js';
 import { ENGINES } from './support/databases.js';
 import { replyGenerationKey } from '../src/platform/http/reply-cache.js';
 import { ensureRedis } from './support/services.js';
+import { beacon, newSession, setDuration } from './support/engagement.js';
+import { until } from './support/poll.js';
 
 /**
  * Marks the async context of every HTTP request `app` serves, so a query can be told apart from
@@ -43,12 +45,15 @@ async function statementsDuring(app: TestApp, fn: () => Promise<void>): Promise<
 
 /** The batched append of analytics events (and its view-rule hook in the same transaction). */
 const isEventAppend = (sql: string) => /insert into "?events"?\b|view_marks|watch_history|^(begin|commit|rollback)$/i.test(sql.trim());
+/** A statement that reads (a SELECT of its own, not the INSERT … SELECT FROM unnest of the batch). */
+const isRead = (sql: string) => /^\s*(with|select)\b/i.test(sql);
 
 for (const engine of ENGINES) {
   describe(`hot reads on a cache hit run no SQL (${engine}${engine === 'postgres' ? ' + Redis' : ''})`, { timeout: 300_000 }, () => {
     let app: TestApp;
     let videoId: string;
     let username: string;
+    let creatorToken: string;
 
     before(async () => {
       if (engine === 'postgres') await ensureRedis();
@@ -61,6 +66,7 @@ for (const engine of ENGINES) {
       markRequests(app);
       const creator = await signUp(app, 'hot');
       username = creator.username;
+      creatorToken = creator.token;
       ({ id: videoId } = await readyVideo(app, creator.token, 'public'));
     });
     after(() => app?.close());
@@ -87,6 +93,57 @@ for (const engine of ENGINES) {
       });
       assert.deepEqual(statements.filter((s) => !isEventAppend(s)), [], 'no statement but the batched event append');
       assert.ok(statements.filter((s) => /insert into "?events"?\b/i.test(s)).length < 10, 'plays are appended in batches, not one by one');
+    });
+
+    test('a signed-in /play answered from the cache reads nothing from the database, resume point included', async () => {
+      const viewer = await signUp(app, 'resumer');
+      const { id } = await readyVideo(app, creatorToken, 'public');
+      await setDuration(app, id, 100);
+      assert.equal((await beacon(app, id, { sessionId: newSession(), positionSec: 40, played: [[0, 40]] }, { token: viewer.token })).status, 204);
+      await until(async () => (await app.api('GET', `/api/v1/videos/${id}/play`, { token: viewer.token })).body.resumeAtSec === 40, 'the resume point to reach /play');
+      const statements = await statementsDuring(app, async () => {
+        for (let i = 0; i < 10; i++) {
+          const r = await app.api('GET', `/api/v1/videos/${id}/play`, { token: viewer.token });
+          assert.equal(r.status, 200);
+          assert.equal(r.body.resumeAtSec, 40);
+        }
+        assert.equal((await fetch(`${app.url}/watch/${id}`, { headers: { cookie: `kinema_session=${viewer.token}` } })).status, 200);
+      });
+      assert.deepEqual(statements.filter(isRead), [], 'no read: not the session, the video, its version nor the watch history');
+      assert.deepEqual(statements.filter((s) => !isEventAppend(s)), [], 'no statement but the batched event append');
+    });
+
+    test('a signed-in /play resumes where the latest beacon left off, never from a cached older point', async () => {
+      const viewer = await signUp(app, 'returning');
+      const { id } = await readyVideo(app, creatorToken, 'public');
+      await setDuration(app, id, 100);
+      const resume = async () => (await app.api('GET', `/api/v1/videos/${id}/play`, { token: viewer.token })).body.resumeAtSec;
+      const watchPageResume = async () => {
+        const html = await (await fetch(`${app.url}/watch/${id}`, { headers: { cookie: `kinema_session=${viewer.token}` } })).text();
+        return JSON.parse(/<script id="kinema-play"[^>]*>(.*?)<\/script>/s.exec(html)![1]!).resumeAtSec;
+      };
+      // Never watched: start at 0, and that answer is now cached.
+      assert.equal(await resume(), null);
+      assert.equal(await resume(), null);
+      const session = newSession();
+      for (const positionSec of [40, 60]) {
+        assert.equal((await beacon(app, id, { sessionId: session, positionSec, played: [[0, positionSec]] }, { token: viewer.token })).status, 204);
+        // The beacon is written in the next batch (about a second); once written, the cached
+        // point must give way, so this waits for a change a stale cache would never show.
+        await until(async () => (await resume()) === positionSec, `/play to resume at ${positionSec} s`);
+        assert.equal(await watchPageResume(), positionSec, 'the watch page agrees');
+      }
+      // Writes the viewer makes themselves are seen by their very next /play.
+      assert.equal((await app.api('PUT', '/api/v1/me/settings', { token: viewer.token, body: { historyPaused: true } })).status, 200);
+      assert.equal(await resume(), null, 'paused history resumes nothing');
+      assert.equal((await app.api('PUT', '/api/v1/me/settings', { token: viewer.token, body: { historyPaused: false } })).status, 200);
+      assert.equal(await resume(), 60, 'unpaused, the point is back');
+      assert.equal((await app.api('DELETE', `/api/v1/me/history/${id}`, { token: viewer.token })).status, 204);
+      assert.equal(await resume(), null, 'removed from history');
+      assert.equal((await beacon(app, id, { sessionId: session, positionSec: 50, played: [[0, 50]] }, { token: viewer.token })).status, 204);
+      await until(async () => (await resume()) === 50, '/play to resume at 50 s');
+      assert.equal((await app.api('DELETE', '/api/v1/me/history', { token: viewer.token })).status, 204);
+      assert.equal(await resume(), null, 'history cleared');
     });
 
     test('the watch page answered from the cache reads nothing from the database', async () => {

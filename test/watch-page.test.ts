@@ -29,7 +29,16 @@ describe('the watch page carries its play answer in its first response', () => {
     await app.api('PATCH', `/api/v1/videos/${id}`, { token: u.token, body: { title } });
     const res = await fetch(`${app.url}/watch/${id}`);
     assert.equal(res.status, 200);
-    assert.equal(res.headers.get('cache-control'), 'no-store');
+    // The same page for every anonymous viewer: a browser may keep it but must ask again (ETag).
+    assert.equal(res.headers.get('cache-control'), 'private, no-cache');
+    assert.ok(res.headers.get('etag'));
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    const again = await fetch(`${app.url}/watch/${id}`);
+    assert.match(again.headers.get('content-type') ?? '', /^text\/html/, 'a page from the cache is HTML too');
+    assert.equal(inlinePlay(await again.text()).body.title, title);
+    const signedIn = await fetch(`${app.url}/watch/${id}`, { headers: { cookie: `kinema_session=${u.token}` } });
+    assert.equal(signedIn.headers.get('cache-control'), 'no-store', 'a signed-in page is that viewer\'s own');
+    assert.equal(signedIn.headers.get('etag'), null);
     const html = await res.text();
     const play = inlinePlay(html);
     assert.equal(play.status, 200);

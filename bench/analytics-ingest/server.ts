@@ -55,7 +55,7 @@ if (mode === 'batched') {
       });
       if (after) await after();
     },
-    history: createHistoryService({ db: database.db }), ratings: createRatingService({ db: database.db, catalog }), catalog,
+    history: createHistoryService({ db: database.db, cache }), ratings: createRatingService({ db: database.db, catalog }), catalog,
     videoJson: createVideoJson({ uploadUrl: '', posterUrlFor: () => null }),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

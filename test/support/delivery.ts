@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { createLifecycle, videoCacheKey, type Lifecycle } from '../../src/modules/catalog/index.js';
+import { createCatalogService, createLifecycle, type Lifecycle } from '../../src/modules/catalog/index.js';
+import { createLogger } from '../../src/platform/log.js';
 import { transcodeFile, type HlsOutput } from '../../src/modules/transcode/index.js';
 import type { TestApp } from './app.js';
 import { tempDir } from './services.js';
@@ -26,9 +27,15 @@ export function testLadder(): Promise<{ dir: string; out: HlsOutput }> {
   return ladder;
 }
 
-/** A Lifecycle on the app's own database whose changes invalidate the app's catalog cache. */
+/**
+ * A Lifecycle on the app's own database whose changes invalidate the app's caches through the
+ * catalog's own `invalidate` (the row, the answers derived from it, the cached lists), as the
+ * app's lifecycle does.
+ */
 export function lifecycleOf(app: TestApp): Lifecycle {
-  return createLifecycle(app.platform.database.db, (id) => app.platform.cache.del(videoCacheKey(id)));
+  const { database, cache, store } = app.platform;
+  const catalog = createCatalogService({ db: database.db, cache, store, log: createLogger('silent') });
+  return createLifecycle(database.db, catalog.invalidate);
 }
 
 export async function createVideo(app: TestApp, token: string, visibility: 'public' | 'unlisted' | 'private', title = `clip ${randomBytes(3).toString('hex')}`): Promise<string> {

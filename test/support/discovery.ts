@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { videoCacheKey } from '../../src/modules/catalog/index.js';
+import { videoCacheKeys } from '../../src/modules/catalog/index.js';
 import { replyGenerationKey } from '../../src/platform/http/reply-cache.js';
 import type { TestApp } from './app.js';
 
@@ -31,7 +31,7 @@ export async function seedVideo(app: TestApp, token: string, v: SeedVideo): Prom
       created_at = date_trunc('milliseconds', now() - make_interval(secs => ${(v.ageDays ?? 0) * 86400}::float8))
     WHERE video_id = ${id}`.execute(app.platform.database.db);
   // Behind the catalog's back: drop what it would have dropped (the row, the cached lists).
-  await app.platform.cache.del(videoCacheKey(id), replyGenerationKey('listings'));
+  await app.platform.cache.del(...videoCacheKeys(id), replyGenerationKey('listings'));
   return id;
 }
 

@@ -1,6 +1,6 @@
 import { replyGenerationKey } from '../../src/platform/http/reply-cache.js';
 import { randomBytes } from 'node:crypto';
-import { videoCacheKey } from '../../src/modules/catalog/index.js';
+import { videoCacheKeys } from '../../src/modules/catalog/index.js';
 import type { TestApp } from './app.js';
 
 export const CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -22,7 +22,7 @@ export async function beacon(app: TestApp, videoId: string, body: Record<string,
 /** Gives a video another duration (the view and resume rules read it), as a longer upload would have. */
 export async function setDuration(app: TestApp, videoId: string, durationSec: number) {
   await app.platform.database.db.updateTable('videos').set({ duration: durationSec }).where('videoId', '=', videoId).execute();
-  await app.platform.cache.del(videoCacheKey(videoId), replyGenerationKey('listings'));
+  await app.platform.cache.del(...videoCacheKeys(videoId), replyGenerationKey('listings'));
 }
 
 export async function viewCountInDb(app: TestApp, videoId: string): Promise<number> {

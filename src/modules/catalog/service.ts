@@ -23,6 +23,14 @@ export const VIDEO_CACHE_TTL_SEC = 3600;
 export const VIDEO_LEASE_TTL_SEC = 10;
 export const videoCacheKey = (videoId: string) => `video:${videoId}`;
 /**
+ * The key of answers derived from a video row (delivery's serialised play answer), dropped with
+ * the row on every write: a reader that finds it gone and rebuilds it reads the row after the
+ * row's own key is gone (see `invalidate`).
+ */
+export const videoAnswerCacheKey = (videoId: string) => `video:${videoId}:answer`;
+/** Every key a write to the video drops, in the order `invalidate` drops them. For test helpers that write rows directly. */
+export const videoCacheKeys = (videoId: string) => [videoCacheKey(videoId), videoAnswerCacheKey(videoId)];
+/**
  * A cached anonymous list lives at most a minute: writes drop it at once, so this bounds only what
  * no write announces (e.g. a row changed by hand in SQL).
  */
@@ -101,6 +109,8 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
   const q = catalogQueries(deps.db);
   const rq = catalogQueries(deps.readDb ?? deps.db);
   const lastKnown = createLastKnown<VideoRecord>({ max: 5_000, maxAgeMs: LAST_KNOWN_MAX_AGE_MS });
+  /** Rows handed out from `lastKnown` through an outage: they may predate a write, so nothing may be cached from them. */
+  const staleRows = new WeakSet<VideoRecord>();
   // Anonymous listings, channel pages and searches, served as cached bodies (bench/http: a page
   // of 20 costs ~20× a /play in SQL and serialisation). Every write to a video drops them all: any
   // write can move a video in or out of a list, and writes are rare next to reads.
@@ -122,14 +132,20 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
     // Read from the primary: a replica could hand back the state from before a write we just made.
     // Through an outage, the row this process read last stands in (uploads, media, /play go on).
     const { value: row, stale } = await lastKnown.read(videoId, () => q.findVideo(videoId));
+    if (row && stale) staleRows.add(row);
     if (row && read.lease && !stale) await deps.cache.setLeased(key, read.lease, row, VIDEO_CACHE_TTL_SEC);
     return row;
   }
 
-  /** Call after a write to the video's row has COMMITTED (see `load` for why the order matters). */
+  /**
+   * Call after a write to the video's row has COMMITTED (see `load` for why the order matters).
+   * The row's key goes first, then the derived answer's: whoever misses the answer after its
+   * delete (and takes its lease) then reads the row after the row's delete, so never the old row.
+   */
   const invalidate = async (videoId: string) => {
     lastKnown.forget(videoId);
-    await Promise.all([deps.cache.del(videoCacheKey(videoId)), listings.invalidate()]);
+    const [row, answer] = videoCacheKeys(videoId);
+    await Promise.all([deps.cache.del(row!).then(() => deps.cache.del(answer!)), listings.invalidate()]);
   };
 
   /** A video the caller may see (canView), or a 404 that does not reveal whether a hidden one exists. */
@@ -152,6 +168,8 @@ export function createCatalogService(deps: { db: Db; readDb?: Db; cache: Cache; 
     listings,
     getVisible,
     getOwned,
+    /** Whether `video` came from this process's last-known copy through a database outage: never cache anything built from it. */
+    isStale: (video: VideoRecord) => staleRows.has(video),
 
     async create(principal: RequestPrincipal, input: NewVideo): Promise<VideoRecord> {
       const videoId = newId();

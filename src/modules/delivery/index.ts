@@ -7,6 +7,7 @@ export {
   type DeliveryService, type DeliveryDeps, type PlayResult, type ReadyPlayback, type MediaGrant,
 } from './service.js';
 export { registerPlayRoutes } from './play-routes.js';
+export { createPlayAnswers, type PlayAnswers, type PlayTemplate } from './play-answers.js';
 export { registerOriginRoutes } from './origin-routes.js';
 export { signMediaToken, verifyMediaToken, tokenExpiry, type TokenCheck } from './signed-url.js';
 export { parseMediaPath, mediaPathFor, type MediaPath } from './media-path.js';

@@ -1,8 +1,10 @@
+import type { FastifyReply } from 'fastify';
 import type { HttpServer } from '../../platform/http/server.js';
 import { responses } from '../../platform/http/schemas.js';
 import { readClientHints } from './rendition-choice.js';
 import { PlayFailed, PlayPending, PlayQuery, PlayReady, VideoIdParams } from './schemas.js';
-import type { DeliveryService, PlayResult } from './service.js';
+import type { PlayResult } from './service.js';
+import { isSharedAnswer, type PlayAnswers, type SerializePlayback } from './play-answers.js';
 
 // Chromium sends these only to origins that asked for them (and only over HTTPS), from the next
 // request on; the first play uses the User-Agent alone.
@@ -10,7 +12,7 @@ const ACCEPT_CH = 'Downlink, ECT, Save-Data';
 const VARY = 'User-Agent, Sec-CH-UA-Mobile, Save-Data, Downlink, ECT';
 
 /** `GET /api/v1/videos/:id/play`: the player's entry point. */
-export function registerPlayRoutes(app: HttpServer, delivery: DeliveryService) {
+export function registerPlayRoutes(app: HttpServer, answers: PlayAnswers) {
   app.get('/api/v1/videos/:id/play', {
     // A HEAD would record a play (link checkers, prefetchers): only GET plays.
     exposeHeadRoute: false,
@@ -22,12 +24,26 @@ export function registerPlayRoutes(app: HttpServer, delivery: DeliveryService) {
       response: responses({ 200: PlayReady, 202: PlayPending, 422: PlayFailed }, [400, 401, 404]),
     },
   }, async (req, reply) => {
-    const result = await delivery.play(req.params.id, req.principal, readClientHints(req.headers, req.query), { quality: req.query.quality });
-    // Every answer is per viewer (signed URLs, hints, resume point): nothing may cache it.
+    const result = await answers.answer(req.params.id, req.principal, readClientHints(req.headers, req.query), playbackSerializer(reply), { quality: req.query.quality });
+    // Every answer is per viewer (signed URLs, hints, resume point) and records a play: no cache
+    // may answer in our place. A client that revalidates an anonymous answer may get a 304.
     reply.header('cache-control', 'no-store').header('accept-ch', ACCEPT_CH).header('vary', VARY);
+    if (isSharedAnswer(result)) {
+      if (result.etag) {
+        reply.header('etag', result.etag);
+        if (req.headers['if-none-match'] === result.etag) return reply.status(304).send();
+      }
+      return reply.type('application/json; charset=utf-8').send(result.json);
+    }
     const answer = playAnswer(result);
     return reply.status(answer.status).headers(answer.headers).send(answer.body);
   });
+}
+
+/** The ready answer's serialiser as the play route's response schema compiles it (once per route). */
+export function playbackSerializer(reply: FastifyReply): SerializePlayback {
+  const serialize = reply.compileSerializationSchema(PlayReady, '200');
+  return (playback) => serialize(playback as unknown as Record<string, unknown>);
 }
 
 /** The HTTP answer for a play result: shared by the play API and the server-rendered watch page. */

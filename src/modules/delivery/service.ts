@@ -8,6 +8,7 @@ import { mediaPathFor, type MediaPath } from './media-path.js';
 import { recommendRendition, type ClientHints } from './rendition-choice.js';
 import { signMediaToken, tokenExpiry, verifyMediaToken } from './signed-url.js';
 import { AUDIO_DIR, rungPlaylist, versionPrefix } from '../media-layout/index.js';
+import { resumeAtSec } from '../engagement/index.js';
 
 /** Published versions are immutable, so their cache entry only ages out; 1 h like the video row. */
 export const VERSION_CACHE_TTL_SEC = 3600;
@@ -34,8 +35,8 @@ export interface DeliveryDeps {
   lifecycle: Pick<Lifecycle, 'currentVersion' | 'servableVersion'>;
   cache: Cache;
   analytics: Pick<EventRecorder, 'recordEvent'>;
-  /** Where a signed-in viewer should resume a video (engagement's watch history), or null. */
-  resumeAt?: (videoId: string, userId: string, durationSec: number) => Promise<number | null>;
+  /** Where a signed-in viewer last was in a video (engagement's watch history; null: never, or history paused). */
+  lastPosition?: (videoId: string, userId: string) => Promise<number | null>;
   /**
    * Base of every media URL handed out (an edge/CDN, or the api itself): config.mediaBaseUrl.
    * Unset, URLs are root-relative (`/media/…`): browsers and hls.js resolve them against the
@@ -84,9 +85,14 @@ export interface ReadyPlayback {
 }
 
 export type PlayResult =
-  | { kind: 'ready'; playback: ReadyPlayback }
+  /** `video`: the row the answer was built from (play-answers.ts decides from it whether the answer may be shared). */
+  | { kind: 'ready'; playback: ReadyPlayback; video: VideoRecord }
   | { kind: 'pending'; status: VideoRecord['status']; progress: number }
   | { kind: 'failed'; failureReason: string };
+
+/** The `video_play` event a ready answer records: a play, not a view (views come from watch beacons). */
+export const playEvent = (videoId: string, userId: string | null, recommendedRendition: string | null, version: string | null, processing = false) =>
+  ({ type: 'video_play', videoId, userId, props: { recommendedRendition, version, ...(processing ? { processing: true } : {}) } });
 
 /** How the origin may serve one object: its key and the Cache-Control it gets. */
 export interface MediaGrant {
@@ -195,14 +201,9 @@ export function createDeliveryService(deps: DeliveryDeps) {
       // A removed quality: it starts coming back, and this viewer plays what there is meanwhile.
       if (asked.quality && ready.removedRenditions?.includes(asked.quality)) void deps.onRemovedRenditionAsked?.(videoId);
       // The row's duration, the one the view rule and history read (the same as the version's).
-      if (principal && deps.resumeAt) ready.resumeAtSec = await deps.resumeAt(videoId, principal.userId, video.duration ?? ready.duration);
-      deps.analytics.recordEvent({
-        type: 'video_play',
-        videoId,
-        userId: principal?.userId ?? null,
-        props: { recommendedRendition: ready.recommendedRendition, version: ready.processing ? video.liveVersion : video.currentVersion, ...(ready.processing ? { processing: true } : {}) },
-      });
-      return { kind: 'ready', playback: ready };
+      if (principal && deps.lastPosition) ready.resumeAtSec = resumeAtSec(await deps.lastPosition(videoId, principal.userId), video.duration ?? ready.duration);
+      deps.analytics.recordEvent(playEvent(videoId, principal?.userId ?? null, ready.recommendedRendition, ready.processing ? video.liveVersion : video.currentVersion, ready.processing));
+      return { kind: 'ready', playback: ready, video };
     },
 
     /** The poster URL the catalog shows for a video (signed when private: only its owner sees it). */

@@ -25,7 +25,11 @@ interface Beacon {
  * - watch history: the latest position per signed-in viewer and video, unless they paused history.
  * After the commit, `onViewsCounted` gets the videos whose counts changed (to drop cached rows).
  */
-export function createEngagementBatchHook(opts: { onViewsCounted: (videoIds: string[]) => Promise<void> | void }): BatchHook {
+export function createEngagementBatchHook(opts: {
+  onViewsCounted: (videoIds: string[]) => Promise<void> | void;
+  /** After the commit: the (viewer, video) pairs whose history the batch may have written (to drop cached positions). */
+  onHistoryWritten?: (pairs: Array<{ userId: string; videoId: string }>) => Promise<void> | void;
+}): BatchHook {
   // Sessions this process has already decided for (counted, or refused by the hourly rule): every
   // later beacon of such a session is a candidate too, and need not ask the database again.
   const decided = new LRUCache<string, true>({ max: 200_000 });
@@ -34,10 +38,11 @@ export function createEngagementBatchHook(opts: { onViewsCounted: (videoIds: str
     const beacons = batch.filter((e): e is Beacon['event'] => e.type === BEACON_EVENT && !!e.videoId && !!e.sessionId)
       .map((event) => ({ event, props: event.props as unknown as BeaconProps, transient: event.transient as unknown as BeaconTransient }));
     const { counted, decidedKeys } = await countViews(trx, beacons, decided);
-    await recordHistory(trx, beacons);
+    const historyPairs = await recordHistory(trx, beacons);
     // Remembered only once committed: a batch rolled back (an outage) decided nothing.
     return async () => {
       for (const key of decidedKeys) decided.set(key, true);
+      if (historyPairs.length) await opts.onHistoryWritten?.(historyPairs);
       if (counted.length) await opts.onViewsCounted(counted);
     };
   };
@@ -93,7 +98,8 @@ async function countViews(trx: Db, beacons: Beacon[], decided: LRUCache<string, 
   return { counted: [...perVideo.keys()], decidedKeys };
 }
 
-async function recordHistory(trx: Db, beacons: Beacon[]): Promise<void> {
+/** Writes the batch's history; returns the (viewer, video) pairs it may have changed. */
+async function recordHistory(trx: Db, beacons: Beacon[]): Promise<Array<{ userId: string; videoId: string }>> {
   const latest = new Map<string, Beacon>();
   for (const b of beacons) {
     // A bot's beacon counts nowhere, history included (a signed-in script must not move resume).
@@ -102,7 +108,7 @@ async function recordHistory(trx: Db, beacons: Beacon[]): Promise<void> {
     const seen = latest.get(key);
     if (!seen || seen.event.occurredAt <= b.event.occurredAt) latest.set(key, b);
   }
-  if (!latest.size) return;
+  if (!latest.size) return [];
   const rows = [...latest.entries()].sort(([a], [b]) => compare(a, b)).map(([, b]) => b);
   const cols = {
     users: rows.map((b) => b.event.userId!),
@@ -123,4 +129,5 @@ async function recordHistory(trx: Db, beacons: Beacon[]): Promise<void> {
              WHERE NOT EXISTS (SELECT 1 FROM user_settings s WHERE s.user_id = v.user_id AND s.history_paused)
             ON CONFLICT (user_id, bucket, video_id) DO UPDATE SET watched_at = EXCLUDED.watched_at, progress_seconds = EXCLUDED.progress_seconds
               WHERE watch_history.watched_at <= EXCLUDED.watched_at`.execute(trx);
+  return rows.map((b) => ({ userId: b.event.userId!, videoId: b.event.videoId }));
 }

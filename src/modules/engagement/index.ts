@@ -4,7 +4,7 @@
 export { createBeaconIntake, type AcceptBeacon } from './beacons.js';
 export { createBeaconLimits } from './beacon-limits.js';
 export { createEngagementBatchHook } from './batch-hook.js';
-export { createHistoryService, type HistoryService } from './history.js';
+export { createHistoryService, resumeAtSec, lastPositionCacheKey, type HistoryService } from './history.js';
 export { createRatingService, type RatingService } from './ratings.js';
 export { createQoeMetrics } from './qoe-metrics.js';
 export { registerEngagementRoutes } from './routes.js';

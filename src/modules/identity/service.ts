@@ -153,8 +153,12 @@ export function createIdentityService(deps: {
       const tokenHash = hashToken(token);
       const key = sessionKey(tokenHash);
       const cacheSessions = deps.cacheSessions ?? true;
+      type CachedSession = Principal & { expiresAt: number };
+      // A hit is a plain read (on Redis a GET, not the lease script); only a miss takes a lease.
+      const cached = cacheSessions ? await deps.cache.get<CachedSession>(key) : undefined;
+      if (cached && cached.expiresAt > Date.now()) return { userId: cached.userId, username: cached.username, role: cached.role };
       // Taken before the database read, so a logout committed after that read revokes the lease.
-      const read = cacheSessions ? await deps.cache.getOrLease<Principal & { expiresAt: number }>(key, SESSION_LEASE_TTL_SEC) : undefined;
+      const read = cacheSessions && !cached ? await deps.cache.getOrLease<CachedSession>(key, SESSION_LEASE_TTL_SEC) : undefined;
       if (read?.hit && read.value.expiresAt > Date.now()) return { userId: read.value.userId, username: read.value.username, role: read.value.role };
       // Through a database outage, a session this process verified in the last few minutes still
       // signs its user in (uploads keep going; anything that writes answers 503 anyway). A value

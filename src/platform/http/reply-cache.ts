@@ -3,10 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { Cache } from '../cache/port.js';
 
-/** One cached answer: its serialised JSON and a strong validator of it. */
+/** One cached answer: its serialised JSON, kept as UTF-8 bytes (a string would be encoded again on every send), and a strong validator of it. */
 interface CachedBody {
   etag: string;
-  json: string;
+  json: Buffer;
 }
 
 export interface ReplyCacheOptions {
@@ -66,7 +66,7 @@ export function createReplyCache(opts: ReplyCacheOptions) {
       let body = bodies.get(bodyKey);
       if (!body) {
         // The route's compiled response serializer: the same fields and formats as an uncached answer.
-        const json = String(reply.serialize(await build()));
+        const json = Buffer.from(String(reply.serialize(await build())));
         body = { json, etag: `"${createHash('sha1').update(json).digest('base64url').slice(0, 22)}"` };
         bodies.set(bodyKey, body);
       }
