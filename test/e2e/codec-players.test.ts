@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import type { VideoCodec } from '../../src/modules/transcode/codecs.js';
 import { transcodeFile } from '../../src/modules/transcode/transcode-file.js';
 import { makeClip, tempDir } from '../fixtures/media.js';
 import { until } from '../support/poll.js';
 import { launchChromium } from './browser.js';
+import { playedPast as playedPastFor, servePlayers, type PlayerHarness } from './player-harness.js';
 
 /**
  * A ladder with HEVC and AV1 twins (LADDER_CODECS=h264,hevc,av1) in Chromium's MSE players: each
@@ -19,11 +16,7 @@ import { launchChromium } from './browser.js';
  * AV1, no HEVC without hardware), plays, and the AV1 variant plays when chosen.
  */
 
-const require = createRequire(import.meta.url);
-const SHAKA_BUILD = require.resolve('shaka-player/dist/shaka-player.compiled.js');
-const HLSJS_BUILD = require.resolve('hls.js/dist/hls.min.js');
 const WAIT_MS = 120_000;
-const PAGE = `<!doctype html><meta charset="utf-8"><title>codecs</title><video id="v" muted playsinline width="640" height="360"></video>`;
 
 const encoders = spawnSync('ffmpeg', ['-hide_banner', '-encoders'], { encoding: 'utf8' }).stdout ?? '';
 const hasEncoder = (name: string) => new RegExp(`^\\s*V\\S*\\s+${name}\\s`, 'm').test(encoders);
@@ -32,8 +25,7 @@ const codecs: VideoCodec[] = ['h264', ...(hasEncoder('libx265') ? ['hevc' as con
 describe('a ladder with extra codecs in hls.js and Shaka Player (Chromium)', { skip: codecs.length === 1 && 'this ffmpeg has neither libx265 nor libsvtav1' }, () => {
   let dir = '';
   let cleanup = async () => {};
-  let server: FastifyInstance;
-  let base = '';
+  let players: PlayerHarness;
   let browser: Browser;
   let variantCodecs: Map<string, string>;
   const requests: string[] = [];
@@ -43,32 +35,17 @@ describe('a ladder with extra codecs in hls.js and Shaka Player (Chromium)', { s
     const clip = await makeClip(dir, { width: 426, height: 240, durationSec: 8 });
     const out = await transcodeFile(clip, join(dir, 'ladder'), { codecs });
     variantCodecs = new Map([...out.renditions, ...out.codecRenditions].map((r) => [r.label, r.codecs.split(',')[0]!]));
-    server = Fastify();
-    server.addHook('onRequest', async (req) => void requests.push(req.url));
-    await server.register(fastifyStatic, { root: join(dir, 'ladder'), prefix: '/media/' });
-    server.get('/', (_req, reply) => reply.type('text/html').send(PAGE));
-    server.get('/shaka.js', async (_req, reply) => reply.type('text/javascript').send(await readFile(SHAKA_BUILD)));
-    server.get('/hls.js', async (_req, reply) => reply.type('text/javascript').send(await readFile(HLSJS_BUILD)));
-    base = await server.listen({ host: '127.0.0.1', port: 0 });
+    players = await servePlayers(join(dir, 'ladder'), (req) => void requests.push(req.url));
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await server?.close();
+    await players?.server.close();
     await cleanup();
   });
 
-  async function openPage(script: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(`${base}/`);
-    await page.addScriptTag({ url: `/${script}` });
-    return { page, errors };
-  }
-  const playedPast = (page: Page, sec: number) =>
-    until(() => page.evaluate((s) => (document.getElementById('v') as HTMLVideoElement).currentTime > s, sec), `playback past ${sec} s`, WAIT_MS);
+  const openPage = (script: 'hls.js' | 'shaka.js') => players.openPage(browser, script, WAIT_MS);
+  const playedPast = (page: Page, sec: number) => playedPastFor(page, sec, WAIT_MS);
   /** Which of the ladder's rungs this browser's MSE says it decodes, by label. */
   const decodable = (page: Page) => page.evaluate((entries) => Object.fromEntries(entries.map(([label, codec]) =>
     [label, MediaSource.isTypeSupported(`video/mp4; codecs="${codec}"`)])), [...variantCodecs]) as Promise<Record<string, boolean>>;

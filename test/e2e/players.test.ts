@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { transcodeFile } from '../../src/modules/transcode/transcode-file.js';
 import { makeClip, tempDir } from '../fixtures/media.js';
 import { until } from '../support/poll.js';
 import { launchChromium } from './browser.js';
+import { playedPast as playedPastFor, servePlayers, type PlayerHarness } from './player-harness.js';
 
 /**
  * One ladder, two independent MSE players in Debian's Chromium: hls.js (the web app's) and Shaka
@@ -20,13 +18,7 @@ import { launchChromium } from './browser.js';
  * Apple's authoring spec, which is what it reads.)
  */
 
-const require = createRequire(import.meta.url);
-const SHAKA_BUILD = require.resolve('shaka-player/dist/shaka-player.compiled.js');
-const HLSJS_BUILD = require.resolve('hls.js/dist/hls.min.js');
 const WAIT_MS = 120_000;
-
-const PAGE = `<!doctype html><meta charset="utf-8"><title>players</title>
-<video id="v" muted playsinline width="640" height="360"></video>`;
 
 interface Requested {
   url: string;
@@ -36,8 +28,7 @@ interface Requested {
 describe('the ladder in hls.js and Shaka Player (Chromium)', () => {
   let dir = '';
   let cleanup = async () => {};
-  let server: FastifyInstance;
-  let base = '';
+  let players: PlayerHarness;
   let browser: Browser;
   const requests: Requested[] = [];
 
@@ -45,37 +36,19 @@ describe('the ladder in hls.js and Shaka Player (Chromium)', () => {
     ({ dir, cleanup } = await tempDir('kinema-players-'));
     const clip = await makeClip(dir, { width: 640, height: 360, durationSec: 12 });
     await transcodeFile(clip, join(dir, 'ladder'));
-    server = Fastify();
-    server.addHook('onRequest', async (req) => {
+    players = await servePlayers(join(dir, 'ladder'), (req) => {
       requests.push({ url: req.url, ...(req.headers.range ? { range: req.headers.range } : {}) });
     });
-    // @fastify/static answers Range requests (206), which I-frame byte ranges need.
-    await server.register(fastifyStatic, { root: join(dir, 'ladder'), prefix: '/media/' });
-    server.get('/', (_req, reply) => reply.type('text/html').send(PAGE));
-    server.get('/shaka.js', async (_req, reply) => reply.type('text/javascript').send(await readFile(SHAKA_BUILD)));
-    server.get('/hls.js', async (_req, reply) => reply.type('text/javascript').send(await readFile(HLSJS_BUILD)));
-    base = await server.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await server?.close();
+    await players?.server.close();
     await cleanup();
   });
 
-  async function openPage(script: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(`${base}/`);
-    await page.addScriptTag({ url: `/${script}` });
-    return { page, errors };
-  }
-
-  /** Wait until the video element has played past `sec` (it is playing, not stalled). */
-  const playedPast = (page: Page, sec: number) =>
-    until(() => page.evaluate((s) => (document.getElementById('v') as HTMLVideoElement).currentTime > s, sec), `playback past ${sec} s`, WAIT_MS);
+  const openPage = (script: 'hls.js' | 'shaka.js') => players.openPage(browser, script, WAIT_MS);
+  const playedPast = (page: Page, sec: number) => playedPastFor(page, sec, WAIT_MS);
 
   test('hls.js plays the ladder, lists three variants (no I-frame variant among them) and switches to the cellular one', async () => {
     requests.length = 0;
