@@ -7,6 +7,7 @@ import type { ObjectStore } from '../../platform/storage/port.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { makeScratchDir } from '../../platform/scratch.js';
+import { isAppError } from '../../platform/errors.js';
 import { isDependencyOutage, isDiskFull, retryThroughOutage, type Outages } from '../../platform/outage.js';
 import type { CatalogService, Lifecycle, VersionRetention } from '../catalog/index.js';
 import { newVersionName, originalKey, versionPrefix } from '../media-layout/index.js';
@@ -68,6 +69,9 @@ function recordEncodeSpeed(metrics: Metrics, encodeSec: number, mediaSec: number
   metrics.encodedMediaSeconds.inc(mediaSec);
   metrics.encodeSecondsPerMediaSecond.observe(encodeSec / mediaSec);
 }
+
+/** The failure reason a full disk gives the video's owner (mid-encode, or no room to start). */
+const DISK_FULL_REASON = 'The server ran out of disk space while processing this video. Nothing of it was published; try again later, and if it keeps happening, tell the site operator.';
 
 /** Why an attempt stopped before publishing, when it was not a failure of the encode itself. */
 class AttemptStopped extends Error {
@@ -249,7 +253,7 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
       // Retrying at once would fill the same disk again; the operator has to act. Its scratch and
       // output are removed by the caller.
       log.error({ err, videoId }, 'transcode stopped: disk full. Free space in DATA_DIR (worker scratch and, on one machine, the object store)');
-      await deps.lifecycle.markFailed(videoId, 'The server ran out of disk space while processing this video. Nothing of it was published; try again later, and if it keeps happening, tell the site operator.', { lease, retryable: true });
+      await deps.lifecycle.markFailed(videoId, DISK_FULL_REASON, { lease, retryable: true });
       deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'error' });
       return;
     }
@@ -261,7 +265,9 @@ export function createTranscodeJob(deps: TranscodeJobDeps) {
     log.error({ err, videoId, try: job.retryCount + 1 }, 'transcode failed');
     deps.metrics.jobs.inc({ queue: TRANSCODE_QUEUE, outcome: 'error' });
     if (job.retryCount >= job.retryLimit) {
-      await deps.lifecycle.markFailed(videoId, 'Processing failed several times on our side. Try again later; if it keeps failing, contact the site operator.', { lease, retryable: true });
+      // A worker that never had the room to start says so, not "failed on our side".
+      const reason = isAppError(err) && err.code === 'TRANSCODE_SCRATCH_FULL' ? DISK_FULL_REASON : 'Processing failed several times on our side. Try again later; if it keeps failing, contact the site operator.';
+      await deps.lifecycle.markFailed(videoId, reason, { lease, retryable: true });
       return;
     }
     throw err; // the queue retries with backoff
