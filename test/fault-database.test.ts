@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startOwnPostgres } from './support/own-postgres.js';
-import { childrenNamed, spawnKinemaOnFreePort } from './support/process.js';
+import { childrenNamed, ladderEncoders, spawnKinemaOnFreePort } from './support/process.js';
 import { tempDir } from './support/services.js';
 import { makeClip } from './fixtures/media.js';
 import { tusUpload } from './support/tus.js';
@@ -45,7 +45,7 @@ test('PostgreSQL restarting mid-publish and mid-upload: the process stays up, /h
     // Encoding when the database goes away, finishing (and trying to publish) while it is away.
     const encoding = await create('encoding');
     await tusUpload(long, { endpoint: `${app.url}/api/v1/uploads`, token, videoId: encoding });
-    await until(() => childrenNamed(app.child.pid!, 'ffmpeg').length > 0, 'ffmpeg to start', 60_000);
+    await until(() => ladderEncoders(app.child.pid!).length > 0, 'the ladder encode to start', 60_000);
 
     await db.stop();
     const health = await call('GET', '/health');

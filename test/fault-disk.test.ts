@@ -4,17 +4,8 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { childrenNamed, spawnKinemaOnFreePort } from './support/process.js';
-import { readFileSync } from 'node:fs';
+import { ladderEncoders, spawnKinemaOnFreePort } from './support/process.js';
 
-/** Whether a process is an ffmpeg writing HLS (the ladder), from its command line. */
-const isLadderEncode = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('hls');
-  } catch {
-    return false; // it ended meanwhile
-  }
-};
 import { createServerDatabase } from './support/databases.js';
 import { tempDir } from './support/services.js';
 import { makeClip } from './fixtures/media.js';
@@ -90,8 +81,7 @@ test('a full disk: uploads that cannot fit get 507 before any byte, an upload or
     // 3. The disk fills while the worker encodes.
     const encoding = await create('encoding');
     await tusUpload(clip, { endpoint: `${url}/api/v1/uploads`, token, videoId: encoding });
-    // The ladder's ffmpeg, not the short motion probe that runs before it (both are children).
-    await until(() => childrenNamed(app!.child.pid!, 'ffmpeg').some(isLadderEncode), 'the ladder encode to start', 60_000);
+    await until(() => ladderEncoders(app!.child.pid!).length > 0, 'the ladder encode to start', 60_000);
     ballast = await fillDisk(mnt, 64 * 1024);
     const failed = await until(async () => {
       const v = (await call('GET', `/api/v1/videos/${encoding}`, undefined, token)).body;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { childrenNamed, spawnKinemaOnFreePort } from './support/process.js';
+import { childrenNamed, ladderEncoders, spawnKinemaOnFreePort } from './support/process.js';
 import { startS3Server, tempDir } from './support/services.js';
 import { makeClip } from './fixtures/media.js';
 import { tusUpload } from './support/tus.js';
@@ -28,7 +28,7 @@ test('the object store stopping mid-publish and mid-hand-off: nothing is lost, n
 
     const encoding = await create('encoding');
     await tusUpload(clip, { endpoint: `${app.url}/api/v1/uploads`, token, videoId: encoding });
-    await until(() => childrenNamed(app.child.pid!, 'ffmpeg').length > 0, 'ffmpeg to start', 60_000);
+    await until(() => ladderEncoders(app.child.pid!).length > 0, 'the ladder encode to start', 60_000);
 
     await s3.stop({ keepData: true });
     const health = await until(async () => {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
 import { createServerDatabase } from './support/databases.js';
 import { ensureRedis, tempDir } from './support/services.js';
-import { childrenNamed, spawnKinema, spawnKinemaOnFreePort } from './support/process.js';
+import { childrenNamed, ladderEncoders, spawnKinema, spawnKinemaOnFreePort } from './support/process.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
 import { until } from './support/poll.js';
@@ -153,7 +153,7 @@ describe('workers that stop or lose their lease', () => {
     // "processing" means this worker claimed the video (an ffmpeg child seen earlier could be its
     // start-up tools check).
     await until(async () => (await c.call('GET', `/api/v1/videos/${id}`, undefined, c.token)).status === 'processing', 'the worker to claim the video');
-    await until(() => childrenNamed(worker.child.pid!, 'ffmpeg').length > 0, 'the worker to run ffmpeg');
+    await until(() => ladderEncoders(worker.child.pid!).length > 0, 'the worker to run the ladder encode');
     return id;
   }
 

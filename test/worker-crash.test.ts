@@ -6,7 +6,7 @@ import pg from 'pg';
 import { startTestApp, signUp } from './support/app.js';
 import { createServerDatabase } from './support/databases.js';
 import { tempDir } from './support/services.js';
-import { childrenNamed, spawnKinema, spawnKinemaOnFreePort } from './support/process.js';
+import { childrenNamed, ladderEncoders, spawnKinema, spawnKinemaOnFreePort } from './support/process.js';
 import { ensureRedis } from './support/services.js';
 import { tusUpload } from './support/tus.js';
 import { makeClip } from './fixtures/media.js';
@@ -34,7 +34,7 @@ describe('a transcode interrupted mid-job', () => {
       const { id } = (await app.api('POST', '/api/v1/videos', { token: u.token, body: { title: 'interrupted', visibility: 'public' } })).body;
       await tusUpload(clip, { endpoint: `${app.url}/api/v1/uploads`, token: u.token, videoId: id });
       const [ffmpegPid] = await until(() => {
-        const pids = childrenNamed(process.pid, 'ffmpeg');
+        const pids = ladderEncoders(process.pid);
         return pids.length > 0 && pids;
       }, 'ffmpeg to start');
       process.kill(ffmpegPid!, 'SIGKILL');
@@ -76,7 +76,7 @@ describe('a transcode interrupted mid-job', () => {
       await tusUpload(clip, { endpoint: `${api.url}/api/v1/uploads`, token, videoId: id });
       await until(async () => (await call('GET', `/api/v1/videos/${id}`, undefined, token)).status === 'processing', 'worker A to start');
       const [ffmpegPid] = await until(() => {
-        const pids = childrenNamed(workerA.child.pid!, 'ffmpeg');
+        const pids = ladderEncoders(workerA.child.pid!);
         return pids.length > 0 && pids;
       }, 'worker A to run ffmpeg');
       const exitCode = await workerA.stop(signal);

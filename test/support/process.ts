@@ -88,6 +88,21 @@ export async function spawnKinemaOnFreePort(role: 'start' | 'api', env: Record<s
 }
 
 /** Child pids of `pid` running `name` (e.g. the ffmpeg a worker started). */
+/**
+ * The children of `pid` that are ffmpeg writing an HLS ladder (the encode), not the short
+ * motion probe the worker runs before it (complexity-probe.ts): what "the encode" means in tests
+ * that act on it mid-way.
+ */
+export function ladderEncoders(pid: number): number[] {
+  return childrenNamed(pid, 'ffmpeg').filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes('hls');
+    } catch {
+      return false; // it ended meanwhile
+    }
+  });
+}
+
 export function childrenNamed(pid: number, name: string): number[] {
   try {
     return execFileSync('pgrep', ['-P', String(pid), '-x', name]).toString().trim().split('\n').filter(Boolean).map(Number);
