@@ -18,27 +18,25 @@ import { registerHealthRoute } from './platform/http/health.js';
 import { webAppFallback } from './platform/http/web-app.js';
 import { inlineScriptHashes, originOf } from './platform/http/security-headers.js';
 import { packageRoot } from './platform/paths.js';
-import { readOrCreateSecret } from './platform/secret-file.js';
 import { createOutages, reportFailure, type Outages } from './platform/outage.js';
-import { createIdentityService, createSessionCookie, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
-import { createCatalogService, createLifecycle, createVersionRetention, registerCatalogRoutes } from './modules/catalog/index.js';
-import { createIngestService, registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
-import { createPipelineWorker, queueRestoreWith, queueTranscodeWith, RESTORE_QUEUE, RESTORE_QUEUE_SETTINGS, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
+import { createSessionCookie, registerAuthHook, registerIdentityRoutes } from './modules/identity/index.js';
+import { registerCatalogRoutes } from './modules/catalog/index.js';
+import { registerIngestRoutes, UPLOADS_PATH } from './modules/ingest/index.js';
+import { createPipelineWorker, RESTORE_QUEUE, RESTORE_QUEUE_SETTINGS, TRANSCODE_QUEUE, TRANSCODE_QUEUE_SETTINGS } from './modules/publishing/index.js';
 import { assertCodecEncodersAvailable, assertTranscodeToolsAvailable } from './modules/transcode/index.js';
-import { createDeliveryService, createMediaWithdrawal, createPlayAnswers, createRetiredVersionPurge, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
-import { createAnalyticsFigures, createEventRecorder, createRollup, ensurePartitions, registerAnalyticsRoutes, ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS } from './modules/analytics/index.js';
-import {
-  createBeaconIntake, createBeaconLimits, createEngagementBatchHook, createHistoryService, createQoeMetrics, createRatingService, registerEngagementRoutes,
-} from './modules/engagement/index.js';
+import { createRetiredVersionPurge, EDGE_PURGE_QUEUE, EDGE_PURGE_QUEUE_SETTINGS, purgeFromTiers, registerOriginRoutes, registerPlayRoutes, registerWatchPage, type EdgePurgeJob } from './modules/delivery/index.js';
+import { ensurePartitions, registerAnalyticsRoutes, ROLLUP_QUEUE, ROLLUP_QUEUE_SETTINGS } from './modules/analytics/index.js';
+import { registerEngagementRoutes } from './modules/engagement/index.js';
 import { createVideoJson } from './modules/catalog/index.js';
-import { createQuotaService, registerQuotaRoutes } from './modules/quotas/index.js';
+import { registerQuotaRoutes } from './modules/quotas/index.js';
 import {
-  createRankingJob, createRankingService, createSearchService, RANKING_PERIOD_SEC, RANKING_QUEUE, RANKING_QUEUE_SETTINGS, registerRankingRoutes, registerSearchRoutes,
+  createRankingService, createSearchService, RANKING_PERIOD_SEC, RANKING_QUEUE, RANKING_QUEUE_SETTINGS, registerRankingRoutes, registerSearchRoutes,
 } from './modules/discovery/index.js';
 import { createChannelService, registerChannelRoutes } from './modules/channels/index.js';
 import {
-  createRenditionPruning, createRenditionRestore, createStorageLifecycle, LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS, registerQueueMetrics, registerRestoreRoutes,
+  createStorageLifecycle, LIFECYCLE_QUEUE, LIFECYCLE_QUEUE_SETTINGS, registerQueueMetrics, registerRestoreRoutes,
 } from './modules/operations/index.js';
+import { buildServices, renditionPruning, type Services } from './services.js';
 
 export interface Roles {
   api: boolean;
@@ -119,23 +117,10 @@ function buildCache(config: Config, log: Logger): Cache {
 }
 
 /**
- * Whether every process that can write the database shares the cache: Redis, or the embedded
- * database (one process only). Processes sharing PostgreSQL without Redis each have their own.
- */
-const isCacheShared = (config: Config) => !!(config.redisUrl || config.redisClusterNodes) || !config.databaseUrl;
-
-/**
  * How long a superseded version stays servable after a newer one is published: a day, well past
  * the 6 h signed-URL lifetime, so a viewer in the middle of the old version never gets a 404.
  */
 const SUPERSEDED_GRACE_SEC = 24 * 3600;
-
-/** The lifecycle's removal of unplayed top rungs, when PRUNE_AFTER_DAYS is on. */
-export function renditionPruning(p: Platform, services: Pick<ReturnType<typeof buildServices>, 'lifecycle' | 'retention'>) {
-  const afterDays = p.config.lifecycle.pruneAfterDays;
-  if (afterDays === undefined) return undefined;
-  return createRenditionPruning({ db: p.database.db, store: p.store, log: p.log, lifecycle: services.lifecycle, retention: services.retention, afterDays });
-}
 
 /** PGlite's data directory (see openEmbeddedDb in platform/db/pglite.ts). */
 const embeddedDbDir = (config: Config) => join(config.dataDir, 'db');
@@ -166,13 +151,7 @@ function withPort(config: Config, port: number): Config {
 /** PUBLIC_URL says the site is served over HTTPS (a TLS proxy in front of us, usually). */
 const isHttps = (config: Config) => config.publicUrl?.startsWith('https:') ?? false;
 
-/** The HMAC key for signed media URLs: configured, or generated once into DATA_DIR. */
-export function mediaSigningSecret(config: Config): string {
-  if (config.mediaSigningSecret) return config.mediaSigningSecret;
-  return readOrCreateSecret(join(config.dataDir, 'media-signing.secret'));
-}
-
-async function buildApi(p: Platform, services: ReturnType<typeof buildServices>): Promise<HttpServer> {
+async function buildApi(p: Platform, services: Services): Promise<HttpServer> {
   const { config, log, metrics } = p;
   const webDir = join(packageRoot, 'dist', 'web');
   const hasWeb = existsSync(join(webDir, 'index.html'));
@@ -256,49 +235,6 @@ async function listenForMetrics(metrics: Metrics, listen: { host: string; port: 
     if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') throw err;
     throw new ConfigError(`METRICS_LISTEN=${listen.host}:${listen.port} cannot be used (${code}): choose another address, e.g. 127.0.0.1:9465 for a second process on this machine, or METRICS_LISTEN=off.`);
   }
-}
-
-function buildServices(p: Platform) {
-  const identity = createIdentityService({ db: p.database.db, cache: p.cache, policy: p.config, cacheSessions: isCacheShared(p.config) });
-  const quotas = createQuotaService({ db: p.database.db, limits: p.config.quotas, maxUploadBytes: p.config.maxUploadBytes });
-  const withdrawMedia = createMediaWithdrawal({ queue: p.queue, store: p.store, tiers: p.config.edgePurgeUrls });
-  const catalog = createCatalogService({ db: p.database.db, readDb: p.database.readDb, cache: p.cache, store: p.store, log: p.log, admitVideo: quotas.admitVideo, withdrawMedia });
-  const lifecycle = createLifecycle(p.database.db, catalog.invalidate);
-  const ingest = createIngestService({
-    catalog, lifecycle, queueTranscode: queueTranscodeWith(p.queue), store: p.store, log: p.log, metrics: p.metrics,
-    staging: p.config.uploadStaging === 's3' && p.config.s3 ? { kind: 's3', s3: p.config.s3, cache: p.cache } : { kind: 'disk', directory: join(p.config.dataDir, 'uploads') },
-    maxUploadBytes: p.config.maxUploadBytes,
-    diskReserveBytes: p.config.diskReserveBytes, originalsOnSameDisk: !p.config.s3, outages: p.outages,
-    quotas,
-  });
-  // Beacons are the highest-volume writes: batches of up to 1000 rows, and room for 100 000
-  // waiting through a database hiccup (about 10 s of a busy instance).
-  const history = createHistoryService({ db: p.database.db, cache: p.cache });
-  const analytics = createEventRecorder({
-    db: p.database.db, log: p.log, outage: p.outages.database, maxBatch: 1000, maxPending: 100_000,
-    onBatch: createEngagementBatchHook({
-      onViewsCounted: async (ids) => void (await Promise.all(ids.map((id) => catalog.invalidate(id)))),
-      onHistoryWritten: history.forgetPositions,
-    }),
-  });
-  const ratings = createRatingService({ db: p.database.db, catalog });
-  const restore = createRenditionRestore({
-    catalog, lifecycle, store: p.store, cache: p.cache, log: p.log, queueRestore: queueRestoreWith(p.queue), viewerRestoresPerHour: p.config.lifecycle.restoresPerHour,
-  });
-  const delivery = createDeliveryService({
-    catalog, lifecycle, cache: p.cache, analytics, lastPosition: history.lastPosition, onRemovedRenditionAsked: restore.askedByViewer,
-    mediaBaseUrl: p.config.mediaBaseUrl, signingSecret: mediaSigningSecret(p.config),
-  });
-  const playAnswers = createPlayAnswers({ delivery, catalog, cache: p.cache, analytics, positions: { cached: history.cachedPosition, read: history.lastPosition } });
-  const acceptBeacon = createBeaconIntake({
-    catalog, recorder: analytics, limits: createBeaconLimits({ perAddressPerMin: p.config.beaconRatePerAddress }),
-    metrics: createQoeMetrics(p.metrics), defaultEdge: p.config.mediaBaseUrl ? new URL(p.config.mediaBaseUrl).host : 'origin',
-  });
-  const figures = createAnalyticsFigures({ db: p.database.readDb ?? p.database.db });
-  const rollup = createRollup({ db: p.database.db, log: p.log, retentionDays: p.config.eventRetentionDays });
-  const retention = createVersionRetention(p.database.db);
-  const ranking = createRankingJob({ db: p.database.db, cache: p.cache, log: p.log, retentionDays: p.config.eventRetentionDays });
-  return { identity, quotas, catalog, lifecycle, retention, ingest, analytics, delivery, playAnswers, history, ratings, acceptBeacon, figures, rollup, ranking, restore };
 }
 
 /**

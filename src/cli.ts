@@ -292,7 +292,7 @@ async function lifecycle(argv: string[]): Promise<number> {
   if (coldAfterDays === undefined && pruneAfterDays === undefined) {
     throw new UsageError('lifecycle', 'nothing to do: set COLD_AFTER_DAYS (originals to the cold tier) or PRUNE_AFTER_DAYS above 0 (unplayed renditions above 720p)');
   }
-  const [{ createLogger }, { buildPlatform, renditionPruning }, catalogModule] = await Promise.all([import('./platform/log.js'), import('./app.js'), import('./modules/catalog/index.js')]);
+  const [{ createLogger }, { buildPlatform }, { renditionPruning }, catalogModule] = await Promise.all([import('./platform/log.js'), import('./app.js'), import('./services.js'), import('./modules/catalog/index.js')]);
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const platform = await buildPlatform(config, log);
   try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { ENGINES } from './support/databases.js';
 import { startTestApp, signUp, type TestApp } from './support/app.js';
-import { mediaSigningSecret } from '../src/app.js';
+import { mediaSigningSecret } from '../src/services.js';
 import { signMediaToken } from '../src/modules/delivery/index.js';
 import { createVideo,  lifecycleOf, playlistUris, publishLadder, readyVideo, startProcessing, testLadder } from './support/delivery.js';
 import { until } from './support/poll.js';
