@@ -8,7 +8,7 @@ import { transcodeFile } from '../../src/modules/transcode/transcode-file.js';
 import { makeClip, tempDir } from '../fixtures/media.js';
 import { until } from '../support/poll.js';
 import { launchChromium } from './browser.js';
-import { playedPast as playedPastFor, servePlayers, type PlayerHarness } from './player-harness.js';
+import { playedPast as playedPastFor, servePlayers, startHlsJs, startShaka, type PlayerHarness } from './player-harness.js';
 
 /**
  * A ladder with HEVC and AV1 twins (LADDER_CODECS=h264,hevc,av1) in Chromium's MSE players: each
@@ -56,16 +56,7 @@ describe('a ladder with extra codecs in hls.js and Shaka Player (Chromium)', { s
     requests.length = 0;
     const { page, errors } = await openPage('hls.js');
     const canDecode = await decodable(page);
-    await page.evaluate(() => {
-      const w = window as any;
-      w.fatal = [];
-      const hls = new w.Hls({ capLevelToPlayerSize: false });
-      w.hls = hls;
-      hls.on(w.Hls.Events.ERROR, (_e: unknown, data: any) => data.fatal && w.fatal.push(`${data.type} ${data.details}`));
-      hls.loadSource('/media/master.m3u8');
-      hls.attachMedia(document.getElementById('v'));
-      hls.on(w.Hls.Events.MANIFEST_PARSED, () => (document.getElementById('v') as HTMLVideoElement).play());
-    });
+    await startHlsJs(page);
     await playedPast(page, 1);
     const levels = await page.evaluate(() => (window as any).hls.levels.map((l: any) => `${l.height} ${l.videoCodec}`));
     assert.equal(levels.length, Object.values(canDecode).filter(Boolean).length, `${levels.join(' | ')} vs ${JSON.stringify(canDecode)}`);
@@ -94,17 +85,7 @@ describe('a ladder with extra codecs in hls.js and Shaka Player (Chromium)', { s
     requests.length = 0;
     const { page, errors } = await openPage('shaka.js');
     const canDecode = await decodable(page);
-    await page.evaluate(async () => {
-      const w = window as any;
-      w.shaka.polyfill.installAll();
-      w.errors = [];
-      const player = new w.shaka.Player();
-      w.player = player;
-      player.addEventListener('error', (e: any) => w.errors.push(`${e.detail?.code} ${e.detail?.message ?? ''}`));
-      await player.attach(document.getElementById('v'));
-      await player.load('/media/master.m3u8');
-      await (document.getElementById('v') as HTMLVideoElement).play();
-    });
+    await startShaka(page);
     await playedPast(page, 2);
     const active = await page.evaluate(() => (window as any).player.getVariantTracks().find((t: any) => t.active)?.videoCodec as string);
     const label = [...variantCodecs].find(([, codec]) => codec === active)?.[0];

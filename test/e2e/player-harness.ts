@@ -54,3 +54,35 @@ export async function servePlayers(ladderDir: string, onRequest: (req: FastifyRe
 /** Until the page's video has played past `sec` (it is playing, not stalled). */
 export const playedPast = (page: Page, sec: number, timeoutMs: number) =>
   until(() => page.evaluate((s) => (document.getElementById('v') as HTMLVideoElement).currentTime > s, sec), `playback past ${sec} s`, timeoutMs);
+
+/**
+ * hls.js on the page's video with the master playlist (not capped to the player's size, so every
+ * rung is reachable); `window.hls` is the instance, `window.fatal` its fatal errors.
+ */
+export function startHlsJs(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const w = window as any;
+    w.fatal = [];
+    const hls = new w.Hls({ capLevelToPlayerSize: false });
+    w.hls = hls;
+    hls.on(w.Hls.Events.ERROR, (_e: unknown, data: any) => data.fatal && w.fatal.push(`${data.type} ${data.details}`));
+    hls.loadSource('/media/master.m3u8');
+    hls.attachMedia(document.getElementById('v'));
+    hls.on(w.Hls.Events.MANIFEST_PARSED, () => (document.getElementById('v') as HTMLVideoElement).play());
+  });
+}
+
+/** Shaka Player on the page's video with the master playlist; `window.player`, `window.errors`. */
+export function startShaka(page: Page): Promise<void> {
+  return page.evaluate(async () => {
+    const w = window as any;
+    w.shaka.polyfill.installAll();
+    w.errors = [];
+    const player = new w.shaka.Player();
+    w.player = player;
+    player.addEventListener('error', (e: any) => w.errors.push(`${e.detail?.code} ${e.detail?.message ?? ''}`));
+    await player.attach(document.getElementById('v'));
+    await player.load('/media/master.m3u8');
+    await (document.getElementById('v') as HTMLVideoElement).play();
+  });
+}

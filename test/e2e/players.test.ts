@@ -7,7 +7,7 @@ import { transcodeFile } from '../../src/modules/transcode/transcode-file.js';
 import { makeClip, tempDir } from '../fixtures/media.js';
 import { until } from '../support/poll.js';
 import { launchChromium } from './browser.js';
-import { playedPast as playedPastFor, servePlayers, type PlayerHarness } from './player-harness.js';
+import { playedPast as playedPastFor, servePlayers, startHlsJs, startShaka, type PlayerHarness } from './player-harness.js';
 
 /**
  * One ladder, two independent MSE players in Debian's Chromium: hls.js (the web app's) and Shaka
@@ -53,16 +53,7 @@ describe('the ladder in hls.js and Shaka Player (Chromium)', () => {
   test('hls.js plays the ladder, lists three variants (no I-frame variant among them) and switches to the cellular one', async () => {
     requests.length = 0;
     const { page, errors } = await openPage('hls.js');
-    await page.evaluate(() => {
-      const w = window as any;
-      w.fatal = [];
-      const hls = new w.Hls({ capLevelToPlayerSize: false });
-      w.hls = hls;
-      hls.on(w.Hls.Events.ERROR, (_e: unknown, data: any) => data.fatal && w.fatal.push(`${data.type} ${data.details}`));
-      hls.loadSource('/media/master.m3u8');
-      hls.attachMedia(document.getElementById('v'));
-      hls.on(w.Hls.Events.MANIFEST_PARSED, () => (document.getElementById('v') as HTMLVideoElement).play());
-    });
+    await startHlsJs(page);
     await playedPast(page, 1);
     const levels = await page.evaluate(() => (window as any).hls.levels.map((l: any) => `${l.width}x${l.height} ${l.bitrate}`));
     assert.equal(levels.length, 3, levels.join(' | '));
@@ -83,17 +74,7 @@ describe('the ladder in hls.js and Shaka Player (Chromium)', () => {
   test('Shaka Player plays the ladder, switches to the cellular variant and trick-plays from the I-frame playlists', async () => {
     requests.length = 0;
     const { page, errors } = await openPage('shaka.js');
-    await page.evaluate(async () => {
-      const w = window as any;
-      w.shaka.polyfill.installAll();
-      w.errors = [];
-      const player = new w.shaka.Player();
-      w.player = player;
-      player.addEventListener('error', (e: any) => w.errors.push(`${e.detail?.code} ${e.detail?.message ?? ''}`));
-      await player.attach(document.getElementById('v'));
-      await player.load('/media/master.m3u8');
-      await (document.getElementById('v') as HTMLVideoElement).play();
-    });
+    await startShaka(page);
     await playedPast(page, 1);
 
     const tracks = await page.evaluate(() => (window as any).player.getVariantTracks().map((t: any) => `${t.width}x${t.height} ${t.bandwidth}`));

@@ -71,6 +71,22 @@ const VERSION_COLUMNS = ['version', 'masterPath', 'renditions', 'hasAudio', 'pos
  * reprocess. Each attempt at processing holds a fencing token (`lease`). Each transition is one conditional UPDATE, so two workers racing on one video cannot both win.
  */
 export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<void>) {
+  /**
+   * A write of the attempt holding `lease` on a video it is processing. False when it no longer
+   * holds it (deleted, or taken over after it was presumed dead): the attempt must stop.
+   */
+  async function updateWhileHeld(videoId: string, lease: string, set: Record<string, unknown>): Promise<boolean> {
+    const r = await db
+      .updateTable('videos')
+      .set(set)
+      .where('videoId', '=', videoId)
+      .where('leaseToken', '=', lease)
+      .where('status', '=', 'processing')
+      .executeTakeFirst();
+    await onChange(videoId);
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async function transition(videoId: string, from: VideoStatus[], set: Record<string, unknown>, trx: Db = db): Promise<boolean> {
     const r = await trx
       .updateTable('videos')
@@ -162,16 +178,8 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
      * Progress and heartbeat in one write. False when the attempt no longer holds the video
      * (deleted, or taken over after it was presumed dead): the attempt must stop.
      */
-    async heartbeat(videoId: string, lease: string, progress: number): Promise<boolean> {
-      const r = await db
-        .updateTable('videos')
-        .set({ progress: Math.max(0, Math.min(100, progress)), jobHeartbeatAt: sql`now()` })
-        .where('videoId', '=', videoId)
-        .where('leaseToken', '=', lease)
-        .where('status', '=', 'processing')
-        .executeTakeFirst();
-      await onChange(videoId);
-      return Number(r.numUpdatedRows) > 0;
+    heartbeat(videoId: string, lease: string, progress: number): Promise<boolean> {
+      return updateWhileHeld(videoId, lease, { progress: Math.max(0, Math.min(100, progress)), jobHeartbeatAt: sql`now()` });
     },
 
     /**
@@ -179,17 +187,9 @@ export function createLifecycle(db: Db, onChange: (videoId: string) => Promise<v
      * viewers may watch it from now on while the rest encodes. False when the attempt no longer
      * holds the video (it must stop).
      */
-    async markPlayable(videoId: string, lease: string, live: LivePlayback): Promise<boolean> {
-      const r = await db
-        .updateTable('videos')
-        // The row's duration is what the view rule and watch history read: a view counts while it grows.
-        .set({ liveVersion: live.version, livePlayback: JSON.stringify(live), duration: live.duration, updatedAt: sql`now()` })
-        .where('videoId', '=', videoId)
-        .where('leaseToken', '=', lease)
-        .where('status', '=', 'processing')
-        .executeTakeFirst();
-      await onChange(videoId);
-      return Number(r.numUpdatedRows) > 0;
+    markPlayable(videoId: string, lease: string, live: LivePlayback): Promise<boolean> {
+      // The row's duration is what the view rule and watch history read: a view counts while it grows.
+      return updateWhileHeld(videoId, lease, { liveVersion: live.version, livePlayback: JSON.stringify(live), duration: live.duration, updatedAt: sql`now()` });
     },
 
     /**
