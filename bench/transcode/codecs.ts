@@ -27,6 +27,8 @@ import { planPoster, planStoryboard } from '../../src/modules/transcode/thumbnai
 import type { LadderRung } from '../../src/modules/transcode/types.js';
 import { validateSource } from '../../src/modules/transcode/validate.js';
 import { dirBytes } from './dir-bytes.js';
+import { contentTypes, sourceArgs } from './content-sources.js';
+import { childCpuSec } from '../support/child-cpu.js';
 
 const exec = promisify(execFile);
 const { values } = parseArgs({
@@ -46,21 +48,7 @@ const FPS = 30;
 const work = join(tmpdir(), 'kinema-bench-codecs');
 const offsets: Record<ExtraCodec, number> = { hevc: Number(values['hevc-offset']), av1: Number(values['av1-offset']) };
 
-/** The same lavfi sources as content.ts (kept in step by hand: that bench runs at import). */
-const CONTENT: Record<string, { label: string; graph: string }> = {
-  slides: { label: 'slide deck', graph: `testsrc2=size=${W}x${H}:rate=1/3,fps=${FPS},format=yuv420p[v]` },
-  talking: {
-    label: 'talking head',
-    graph:
-      `gradients=size=${W}x${H}:rate=${FPS}:speed=0.00001:seed=7[bg0];mandelbrot=size=${W}x${H}:rate=${FPS}:start_scale=0.5:end_scale=0.5[m0];` +
-      `[bg0][m0]blend=all_mode=average[bg];mandelbrot=size=${Math.round(W / 3)}x${(H * 2) / 3}:rate=${FPS}:start_scale=1.5:end_scale=0.3[face];` +
-      `[bg][face]overlay=x=${Math.round(W / 3)}:y=${H / 6},noise=alls=4:allf=t,format=yuv420p[v]`,
-  },
-  motion: {
-    label: 'high motion + noise',
-    graph: `testsrc2=size=${W}x${H}:rate=${FPS}[t];mandelbrot=size=${W}x${H}:rate=${FPS}[m];[t][m]blend=all_mode=average,noise=alls=14:allf=t+u,format=yuv420p[v]`,
-  },
-};
+const CONTENT = contentTypes(W, H, FPS);
 
 async function ffmpeg(args: string[]): Promise<string> {
   const { stderr } = await exec('ffmpeg', ['-hide_banner', '-nostdin', '-y', ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -70,16 +58,8 @@ async function ffmpeg(args: string[]): Promise<string> {
 async function makeSource(name: string): Promise<string> {
   const path = join(work, `source-${name}-${H}p-${durationSec}s.mp4`);
   if (existsSync(path)) return path;
-  await ffmpeg(['-v', 'error', '-filter_complex', CONTENT[name]!.graph, '-map', '[v]', '-t', String(durationSec),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '8', '-g', String(FPS * 2), path]);
+  await ffmpeg(sourceArgs(CONTENT[name]!.graph, durationSec, FPS, path));
   return path;
-}
-
-/** CPU seconds of finished children (ffmpeg), from /proc/self/stat cutime+cstime. */
-async function childCpuSec(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /** Apply this run's CRF offsets: the production args carry codecs.ts's, so shift the difference. */

@@ -33,6 +33,8 @@ import { measureMediaPlaylist } from '../../src/modules/transcode/master-playlis
 import type { LadderRung } from '../../src/modules/transcode/types.js';
 import type { Logger } from '../../src/platform/log.js';
 import { dirBytes } from './dir-bytes.js';
+import { contentTypes, sourceArgs } from './content-sources.js';
+import { childCpuSec } from '../support/child-cpu.js';
 
 const exec = promisify(execFile);
 const { values } = parseArgs({
@@ -63,26 +65,7 @@ const H = Number(values.height);
 const W = Math.round((H * 16) / 9 / 2) * 2;
 const FPS = 30;
 
-/** lavfi graphs (one video output, `[v]`) for each content type. */
-const CONTENT: Record<string, { label: string; graph: string }> = {
-  slides: {
-    label: 'slide deck',
-    graph: `testsrc2=size=${W}x${H}:rate=1/3,fps=${FPS},format=yuv420p[v]`,
-  },
-  talking: {
-    label: 'talking head',
-    graph:
-      `gradients=size=${W}x${H}:rate=${FPS}:speed=0.00001:seed=7[bg0];mandelbrot=size=${W}x${H}:rate=${FPS}:start_scale=0.5:end_scale=0.5[m0];` +
-      `[bg0][m0]blend=all_mode=average[bg];mandelbrot=size=${Math.round(W / 3)}x${(H * 2) / 3}:rate=${FPS}:start_scale=1.5:end_scale=0.3[face];` +
-      `[bg][face]overlay=x=${Math.round(W / 3)}:y=${H / 6},noise=alls=4:allf=t,format=yuv420p[v]`,
-  },
-  motion: {
-    label: 'high motion + noise',
-    graph:
-      `testsrc2=size=${W}x${H}:rate=${FPS}[t];mandelbrot=size=${W}x${H}:rate=${FPS}[m];` +
-      `[t][m]blend=all_mode=average,noise=alls=14:allf=t+u,format=yuv420p[v]`,
-  },
-};
+const CONTENT = contentTypes(W, H, FPS);
 
 async function ffmpeg(args: string[]): Promise<string> {
   const { stderr } = await exec('ffmpeg', ['-hide_banner', '-nostdin', '-y', ...args], { maxBuffer: 64 * 1024 * 1024 });
@@ -94,8 +77,7 @@ async function makeSource(name: string): Promise<string> {
   const path = join(work, `source-${name}-${H}p-${durationSec}s.mp4`);
   if (existsSync(path) && !values.fresh) return path;
   console.log(`generating ${durationSec} s ${W}x${H}@${FPS} source: ${name}…`);
-  await ffmpeg(['-v', 'error', '-filter_complex', CONTENT[name]!.graph, '-map', '[v]', '-t', String(durationSec),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '8', '-g', String(FPS * 2), path]);
+  await ffmpeg(sourceArgs(CONTENT[name]!.graph, durationSec, FPS, path));
   return path;
 }
 
@@ -188,12 +170,6 @@ async function timed(run: () => Promise<unknown>): Promise<{ wallSec: number; cp
   const started = performance.now();
   await run();
   return { wallSec: (performance.now() - started) / 1000, cpuSec: (await childCpuSec()) - cpuBefore };
-}
-
-async function childCpuSec(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / 100; // USER_HZ is 100 on Linux
 }
 
 async function cached(key: string, run: () => Promise<PipelineResult>): Promise<PipelineResult> {

@@ -17,6 +17,7 @@ import { parseArgs, promisify } from 'node:util';
 import { DEFAULT_TUNING, type EncoderTuning } from '../../src/modules/transcode/ffmpeg-args.js';
 import { transcodeFile } from '../../src/modules/transcode/index.js';
 import { dirBytes } from './dir-bytes.js';
+import { childCpuSec } from '../support/child-cpu.js';
 
 const exec = promisify(execFile);
 const SEED_HEIGHTS = [1080, 720, 480, 360];
@@ -100,17 +101,6 @@ async function ssim720(encoded: string): Promise<number> {
   if (!match) throw new Error(`no SSIM in ffmpeg output:\n${stderr.slice(-500)}`);
   return Number(match[1]);
 }
-
-/**
- * CPU seconds used by finished child processes (ffmpeg), from /proc/self/stat cutime+cstime.
- * The machine is shared, so wall time moves with other people's load; CPU time barely does.
- */
-async function childCpuSec(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / 100; // USER_HZ is 100 on Linux
-}
-
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
